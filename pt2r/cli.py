@@ -1,0 +1,175 @@
+"""The ``pt2r`` command line: record, inspect.
+
+Exit codes: 0 success, 1 numeric mismatch, 2 bad usage or bad input (a
+one-paragraph message, no traceback unless ``--debug``), 3 an internal error.
+Heavy imports (torch, TensorFlow) happen inside the subcommands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from pt2r.errors import InputSpecError, Pt2rError, UsageError
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def _fmt_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.2f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def _fmt_tensors(items: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{tuple(t['shape'])} {t['dtype']}" for t in items) or "-"
+
+
+def _load_input_array(path: str):
+    import numpy as np
+    try:
+        return np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise InputSpecError(f"--inputs names {path!r}, which does not exist.")
+    except (ValueError, OSError) as exc:
+        raise InputSpecError(f"--inputs {path!r} is not a numpy .npy file that can be read without "
+                             f"pickle ({exc}). Save the input with numpy.save(path, array).")
+
+
+def _load_input_spec(text: str) -> dict:
+    from pt2r.inputs import parse_json
+    if not text.lstrip().startswith("{"):
+        try:
+            with open(text, encoding="utf-8") as f:
+                text = f.read()
+        except OSError as exc:
+            raise InputSpecError(f"--input-spec {text!r} is neither a JSON object nor a readable "
+                                 f"JSON file ({exc.strerror}).")
+    return parse_json(text)
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from pt2r.record import record  # imports torch
+    inputs = _load_input_array(args.inputs) if args.inputs else None
+    input_spec = _load_input_spec(args.input_spec) if args.input_spec else None
+    with console.status(f"recording {args.spec} ..."):
+        result = record(args.spec, args.output, inputs=inputs, input_spec=input_spec,
+                        seed=args.seed, compress=args.compress)
+    worst = max((c["max_abs"] for c in result.output_check), default=0.0)
+    console.print(f"[green]recorded[/green] {result.num_calls} calls, {result.num_tensors} tensors "
+                  f"({_fmt_bytes(result.unique_bytes)} unique) to {args.output} in "
+                  f"{result.total_seconds:.2f} s (plain run {result.reference_seconds:.3f} s, traced run "
+                  f"{result.traced_seconds:.3f} s); traced vs plain output: max abs difference {worst:.3g}")
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from pt2r.inspect import call_rows, summary
+    from pt2r.trace import TraceReader
+    with TraceReader(args.trace) as reader:
+        info = summary(reader)
+        rows = call_rows(reader.meta)
+        checked = reader.verify_all() if args.check else None
+    if args.json:
+        print(json.dumps({"summary": info, "calls": rows, "checked_tensors": checked}, indent=1))
+        return 0
+    _print_tree(rows, args.depth)
+    _print_summary(info)
+    if checked is not None:
+        console.print(f"[green]checked {checked} tensors: every checksum matches[/green]")
+    return 0
+
+
+def _print_tree(rows: list[dict[str, Any]], max_depth: int | None) -> None:
+    root = Tree("[bold]calls[/bold]")
+    nodes = {}
+    for row in rows:
+        if max_depth is not None and row["depth"] >= max_depth:
+            continue
+        local = row["name"].rsplit("/", 1)[-1]
+        label = f"[bold]{local}[/bold] [cyan]{row['target']}[/cyan]"
+        if row["param_count"]:
+            label += f" [magenta]{row['param_count']:,} params, {_fmt_bytes(row['param_bytes'])}[/magenta]"
+        label += f"  {_fmt_tensors(row['inputs'])} -> {_fmt_tensors(row['outputs'])}"
+        if row["random"]:
+            label += " [yellow](random)[/yellow]"
+        parent = nodes.get(row["parent"], root)
+        nodes[row["index"]] = parent.add(label)
+    console.print(root)
+
+
+def _print_summary(info: dict[str, Any]) -> None:
+    table = Table(title="trace summary", show_header=False)
+    table.add_row("spec", info["spec"])
+    table.add_row("calls", f"{info['calls']} ({info['module_calls']} module calls, {info['op_calls']} op calls, "
+                           f"{info['modules']} modules)")
+    table.add_row("tensors", f"{info['tensors']} referenced, {info['unique_tensors']} unique")
+    table.add_row("unique tensor bytes", _fmt_bytes(info["unique_bytes"]))
+    ratio = f" ({info['size_ratio']:.3f}x unique bytes)" if info["size_ratio"] else ""
+    table.add_row("file size", _fmt_bytes(info["file_size"]) + ratio)
+    table.add_row("input", f"{tuple(info['input']['shape'])} {info['input']['dtype']}")
+    table.add_row("output", _fmt_tensors(info["outputs"]))
+    table.add_row("versions", ", ".join(f"{k} {v}" for k, v in info["versions"].items()))
+    table.add_row("format version", str(info["format_version"]))
+    console.print(table)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pt2r", description="Convert PyTorch models into RETURNN models, "
+                                     "verified call by call.")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks of errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("record", help="run a model on PyTorch and write its trace")
+    p.add_argument("spec", help="path/to/file.py:FUNC or package.module:FUNC")
+    p.add_argument("--inputs", help="input array (.npy); default: the spec's example_inputs()")
+    p.add_argument("--input-spec", help="input description: JSON object of RETURNN Data kwargs "
+                   "(and seq_lens), or a .json file; default: the spec's INPUT_SPEC")
+    p.add_argument("--seed", type=int, default=42, help="seed reset before each run (default 42)")
+    p.add_argument("--compress", action="store_true", help="gzip-compress large tensors")
+    p.add_argument("-o", "--output", required=True, help="trace file to write (.h5)")
+    p.set_defaults(func=cmd_record)
+
+    p = sub.add_parser("inspect", help="show a trace's call tree and summary")
+    p.add_argument("trace")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a tree")
+    p.add_argument("--check", action="store_true", help="verify every stored tensor's checksum")
+    p.add_argument("--depth", type=int, help="show the call tree to this depth only")
+    p.set_defaults(func=cmd_inspect)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except Pt2rError as exc:
+        if args.debug:
+            traceback.print_exc()
+        err_console.print(f"[bold red]error:[/bold red] {exc.message}", soft_wrap=True)
+        if exc.detail:
+            err_console.print(exc.detail, markup=False, highlight=False, soft_wrap=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+    except Exception as exc:  # a bug in pt2r: say so, keep the details
+        traceback.print_exc()
+        err_console.print(f"[bold red]internal error:[/bold red] {type(exc).__name__}: {exc}. "
+                          f"This is a bug in pt2r; please report it with the traceback above.")
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

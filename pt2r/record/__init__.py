@@ -1,0 +1,141 @@
+"""Steps 1 and 2 of DESIGN.md: the reference run and the traced run, written to a trace.
+
+Needs torch, never TensorFlow or RETURNN. `record` runs the user's model
+function twice, seeds reset before each run: once as written (the reference)
+and once through `wrapped_import` pointing at `pt2r.record.traced_torch`,
+with a `Tracer` recording every call. The traced output must match the
+reference within tolerance; the trace holds everything replay needs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import platform
+import random
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import h5py
+import msgpack
+import numpy as np
+import torch
+
+import pt2r
+from pt2r import compare, inputs as inputs_mod
+from pt2r.errors import ModelError, NumericMismatchError
+from pt2r.import_wrapper import make_wrapped_import
+from pt2r.record.tracer import Tracer
+from pt2r.record.values import tensor_to_numpy, tensors_in
+from pt2r.spec import load_spec
+from pt2r.trace import TraceWriter
+
+TRACED_TORCH = "pt2r.record.traced_torch"
+DEFAULT_SEED = 42
+
+
+@dataclass
+class RecordResult:
+    path: str
+    num_calls: int
+    num_tensors: int
+    unique_bytes: int
+    reference_seconds: float
+    traced_seconds: float
+    total_seconds: float
+    #: per output tensor: the traced run against the reference run
+    output_check: list[dict[str, Any]]
+
+
+def reset_seeds(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _run_model(func, wrapped_import, inputs: torch.Tensor, what: str) -> tuple[Any, float]:
+    start = time.perf_counter()
+    try:
+        with torch.no_grad():
+            output = func(wrapped_import, inputs)
+    except Exception as exc:
+        raise ModelError(
+            f"The model function raised {type(exc).__name__} during the {what} run: {exc}. "
+            f"The model's traceback follows.",
+            detail="".join(traceback.format_exception(type(exc), exc, exc.__traceback__))) from exc
+    return output, time.perf_counter() - start
+
+
+def _check_outputs(reference: Any, traced: Any, tolerances: dict | None) -> list[dict[str, Any]]:
+    ref_tensors, traced_tensors = tensors_in(reference), tensors_in(traced)
+    if not ref_tensors:
+        raise ModelError(f"The model function returned {type(reference).__name__}, which holds no "
+                         f"tensor: it must return the model output (a tensor, or a tuple/list/dict of them).")
+    if len(ref_tensors) != len(traced_tensors):
+        raise NumericMismatchError(f"The traced run returned {len(traced_tensors)} tensors, the plain "
+                                   f"run {len(ref_tensors)}: the model behaves differently when traced.")
+    checks = []
+    for i, (ref, got) in enumerate(zip(ref_tensors, traced_tensors)):
+        ref_np, dtype_name = tensor_to_numpy(ref)
+        got_np, _ = tensor_to_numpy(got)
+        if ref_np.shape != got_np.shape:
+            raise NumericMismatchError(f"Output {i} of the traced run has shape {got_np.shape}, the plain "
+                                       f"run's {ref_np.shape}: the model behaves differently when traced.")
+        tol = compare.tolerance_for(dtype_name, tolerances)
+        result = compare.compare(got_np, ref_np, **tol)
+        if not result.passed:
+            raise NumericMismatchError(
+                f"Output {i} of the traced run differs from the plain run beyond tolerance "
+                f"(atol {tol['atol']}, rtol {tol['rtol']}): {result.summary()}. Both runs reset the "
+                f"seeds, so the model has a source of randomness or nondeterminism pt2r does not control.")
+        checks.append(result.as_dict())
+    return checks
+
+
+def record(spec: str, output: str, *, inputs: np.ndarray | None = None,
+           input_spec: dict[str, Any] | None = None, tolerances: dict[str, dict[str, float]] | None = None,
+           seed: int = DEFAULT_SEED, compress: bool = False) -> RecordResult:
+    """Record the model named by ``spec`` into the trace file ``output``."""
+    start = time.perf_counter()
+    model = load_spec(spec)
+    array = inputs if inputs is not None else model.load_example_inputs()
+    description = inputs_mod.describe(array, input_spec if input_spec is not None else model.input_spec)
+
+    reset_seeds(seed)
+    reference, reference_seconds = _run_model(model.func, None, torch.from_numpy(array.copy()),
+                                              "plain (reference)")
+
+    with TraceWriter(output, compress=compress) as writer:
+        tracer = Tracer(writer)
+        reset_seeds(seed)
+        wrapped_import = make_wrapped_import(TRACED_TORCH)
+        x = torch.from_numpy(array.copy())
+        input_ref = tracer.encode(x)
+        with tracer:
+            traced, traced_seconds = _run_model(model.func, wrapped_import, x, "traced")
+        output_check = _check_outputs(reference, traced, tolerances)
+        meta = {
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "versions": {"pt2r": pt2r.__version__, "torch": torch.__version__, "numpy": np.__version__,
+                         "python": platform.python_version(), "h5py": h5py.__version__,
+                         "msgpack": ".".join(map(str, msgpack.version))},
+            "spec": spec, "spec_file": model.file, "spec_source": model.source,
+            "seeds": {"python": seed, "numpy": seed, "torch": seed},
+            "tolerances": {**compare.DEFAULT_TOLERANCES, **(tolerances or {})},
+            "input": {"value": input_ref, "description": description},
+            "output": tracer.encode(traced),
+            "output_check": output_check,
+            "timing": {"reference_seconds": reference_seconds, "traced_seconds": traced_seconds},
+            "tensors": tracer.tensors.entries,
+            "modules": tracer.modules,
+            "calls": tracer.calls,
+        }
+        writer.finish(meta)
+        unique_bytes = writer.unique_bytes
+    return RecordResult(path=output, num_calls=len(tracer.calls), num_tensors=len(tracer.tensors.entries),
+                        unique_bytes=unique_bytes, reference_seconds=reference_seconds,
+                        traced_seconds=traced_seconds, total_seconds=time.perf_counter() - start,
+                        output_check=output_check)
+

@@ -1,0 +1,116 @@
+"""Model specs: ``path/to/file.py:func`` or ``package.module:func``.
+
+The function is called as ``func(wrapped_import, inputs)`` (DESIGN.md). Its
+module may define ``example_inputs()`` (a numpy array) and ``INPUT_SPEC`` (a
+dict of RETURNN ``Data`` kwargs), used when the command line gives none.
+Loading a spec imports only the spec module itself, so a spec that imports
+torch inside the function (as it should) loads on either machine.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Callable
+
+from pt2r.errors import InputSpecError, SpecError
+
+EXAMPLE_SPEC = "pt2r.examples.vocoder:model_func"
+
+
+@dataclass
+class ModelSpec:
+    spec: str
+    func: Callable[[Any, Any], Any]
+    module: ModuleType
+    file: str | None
+    source: str | None
+
+    @property
+    def example_inputs(self) -> Callable[[], Any] | None:
+        return getattr(self.module, "example_inputs", None)
+
+    @property
+    def input_spec(self) -> dict | None:
+        return getattr(self.module, "INPUT_SPEC", None)
+
+    def load_example_inputs(self) -> Any:
+        """The spec module's ``example_inputs()``, for runs given no input array."""
+        if self.example_inputs is None:
+            raise InputSpecError(f"No input array was given and the spec module of {self.spec!r} "
+                                 f"defines no example_inputs(): pass --inputs X.npy.")
+        try:
+            array = self.example_inputs()
+        except Exception as exc:
+            raise SpecError(f"example_inputs() of {self.spec!r} raised {type(exc).__name__}: {exc}. "
+                            f"Its traceback follows.", detail=_user_traceback(exc)) from exc
+        if not hasattr(array, "shape") or not hasattr(array, "dtype"):
+            raise InputSpecError(f"example_inputs() of {self.spec!r} returned "
+                                 f"{type(array).__name__}, not a numpy array.")
+        return array
+
+
+def _is_file_spec(target: str) -> bool:
+    return target.endswith(".py") or os.sep in target or "/" in target
+
+
+def _user_traceback(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
+def _import_file(path: str) -> ModuleType:
+    if not os.path.isfile(path):
+        raise SpecError(f"The model spec names the file {path!r}, which does not exist "
+                        f"(working directory: {os.getcwd()}).")
+    name = "pt2r_spec_" + "".join(c if c.isalnum() else "_" for c in os.path.abspath(path))
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[name] = module
+    try:
+        module_spec.loader.exec_module(module)
+    except BaseException as exc:
+        del sys.modules[name]
+        raise SpecError(f"The model spec file {path!r} raised {type(exc).__name__} while being "
+                        f"imported: {exc}. Its traceback follows.", detail=_user_traceback(exc)) from exc
+    return module
+
+
+def _import_module(name: str) -> ModuleType:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name):
+            raise SpecError(f"The model spec names the module {name!r}, which cannot be found "
+                            f"on the Python path ({exc}). Give a file path (path/to/file.py:func) "
+                            f"or make the package importable.") from exc
+        raise SpecError(f"Importing the model spec module {name!r} failed: {exc}. "
+                        f"Its traceback follows.", detail=_user_traceback(exc)) from exc
+    except BaseException as exc:
+        raise SpecError(f"The model spec module {name!r} raised {type(exc).__name__} while being "
+                        f"imported: {exc}. Its traceback follows.", detail=_user_traceback(exc)) from exc
+
+
+def load_spec(spec: str) -> ModelSpec:
+    """Import the spec's module and return its model function with what belongs to it."""
+    target, sep, func_name = spec.rpartition(":")
+    if not sep or not target or not func_name.isidentifier():
+        raise SpecError(f"{spec!r} is not a model spec: expected path/to/file.py:FUNCTION or "
+                        f"package.module:FUNCTION, e.g. {EXAMPLE_SPEC}.")
+    module = _import_file(target) if _is_file_spec(target) else _import_module(target)
+    func = getattr(module, func_name, None)
+    if func is None:
+        raise SpecError(f"The model spec module {target!r} has no function {func_name!r}; "
+                        f"it defines: {', '.join(n for n in dir(module) if not n.startswith('_'))}.")
+    if not callable(func):
+        raise SpecError(f"{spec!r} names {type(func).__name__} object, not a function.")
+    file = getattr(module, "__file__", None)
+    source = None
+    if file and os.path.isfile(file):
+        with open(file, encoding="utf-8", errors="replace") as f:
+            source = f.read()
+    return ModelSpec(spec=spec, func=func, module=module, file=file, source=source)

@@ -1,0 +1,31 @@
+"""Run pt2r in a subprocess in which some imports raise: the phase boundaries of DESIGN.md."""
+
+import os
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+BLOCKER = """
+import sys
+class _Blocker:
+    def __init__(self, names): self.names = names
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in self.names:
+            raise ImportError(name + " is blocked in this phase")
+        return None
+sys.meta_path.insert(0, _Blocker({blocked!r}))
+"""
+
+
+def run_python(code, *, blocked=(), timeout=300, **kwargs):
+    """Run ``code`` in a fresh interpreter where importing any of ``blocked`` raises."""
+    prelude = BLOCKER.replace("{blocked!r}", repr(set(blocked))) if blocked else ""
+    return subprocess.run([sys.executable, "-c", prelude + code], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO, **kwargs)
+
+
+def run_pt2r(*args, blocked=(), **kwargs):
+    """``pt2r ARGS`` in a fresh interpreter where importing any of ``blocked`` raises."""
+    code = f"import sys\nfrom pt2r.cli import main\nsys.exit(main({list(args)!r}))\n"
+    return run_python(code, blocked=blocked, **kwargs)
