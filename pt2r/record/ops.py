@@ -16,30 +16,6 @@ import torch
 
 from pt2r.import_wrapper import original_module_name
 
-#: Tensor queries that compute nothing: never recorded (the drop-in answers them itself).
-NOT_RECORDED = frozenset(
-    "Tensor." + name for name in (
-        "shape dtype device ndim size dim numel nelement __len__ is_floating_point is_complex "
-        "is_contiguous stride requires_grad requires_grad_ is_leaf layout grad_fn grad names "
-        "data_ptr element_size is_cuda is_sparse is_quantized is_meta storage_offset get_device "
-        "__repr__ __format__ __hash__ __reduce_ex__ __deepcopy__ __setstate__ __getstate__ "
-        "__array__ __dlpack__ __dlpack_device__ retain_grad _version output_nr _base"
-    ).split())
-
-#: Ops whose output is random: replay takes their recorded output.
-RANDOM_OPS = frozenset(
-    ["torch." + n for n in "rand randn randint rand_like randn_like randint_like normal bernoulli "
-     "multinomial randperm poisson".split()]
-    + ["Tensor." + n for n in "uniform_ normal_ bernoulli_ random_ exponential_ geometric_ "
-       "cauchy_ log_normal_ bernoulli multinomial".split()]
-    + ["torch.nn.functional." + n for n in "dropout dropout1d dropout2d dropout3d alpha_dropout "
-       "feature_alpha_dropout gumbel_softmax rrelu".split()])
-
-def is_random(name: str) -> bool:
-    """Whether an op's output is random (parameter initialisers included)."""
-    return name in RANDOM_OPS or name.startswith("torch.nn.init.")
-
-
 #: torch modules whose children are recorded (they have no computation of their own).
 CONTAINERS = (torch.nn.Sequential,)
 
@@ -73,13 +49,6 @@ def op_name(func: Any) -> str:
         return "Tensor." + func.__name__
     module = getattr(func, "__module__", None) or "torch"
     return f"{module}.{qualname or getattr(func, '__name__', repr(func))}"
-
-
-def is_in_place(name: str) -> bool:
-    short = name.rsplit(".", 1)[-1]
-    return (short.endswith("_") and not short.endswith("__")) or short in (
-        "__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__",
-        "__imod__", "__ipow__", "__iand__", "__ior__", "__ixor__", "__ilshift__", "__irshift__")
 
 
 def class_name(cls: type) -> str:

@@ -29,6 +29,7 @@ from torch.overrides import TorchFunctionMode
 
 import pt2r
 from pt2r.naming import Namer
+from pt2r import calls
 from pt2r.record import ops
 from pt2r.record.values import TensorTable
 
@@ -181,7 +182,7 @@ class Tracer:
         if self._leaf_depth or self._busy:
             return func(*args, **kwargs)
         name = ops.op_name(func)
-        if name in ops.NOT_RECORDED:
+        if name in calls.NOT_RECORDED:
             return func(*args, **kwargs)
         caller = _caller(_code_objects(func), skip_torch=False)
         if caller is None or _is_torch(caller.f_code.co_filename):
@@ -205,9 +206,9 @@ class Tracer:
         finally:
             self._busy -= 1
         record["output"] = self.encode(output)
-        if ops.is_random(name):
+        if calls.is_random(name):
             record["random"] = True
-        if ops.is_in_place(name) and args and isinstance(args[0], torch.Tensor):
+        if calls.is_in_place(name) and args and isinstance(args[0], torch.Tensor):
             record["mutated"] = self.encode(args[0])
         return output
 

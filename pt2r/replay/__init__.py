@@ -1,0 +1,207 @@
+"""Steps 3 and 4 of DESIGN.md: the drop-in run, verification, export, standalone check.
+
+Needs TensorFlow and RETURNN, never the real torch. `replay` runs the
+model function on `pt2r.torch` with the trace's input as RETURNN extern data,
+checks every call against the trace (isolated and accumulated), writes
+``returnn.config`` and the checkpoint ``model.*`` into the output folder,
+rebuilds the net from those files alone to check them, and writes
+``report.md`` / ``report.json``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+import traceback
+import types
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import tensorflow as tf
+
+from pt2r import compare
+from pt2r.errors import ModelError, OutputPathError, Pt2rError, SpecError, UnsupportedOpError
+from pt2r.import_wrapper import make_wrapped_import
+from pt2r.replay import export, report, standalone
+from pt2r.replay.context import ReplayContext, activate
+from pt2r.replay.verify import CallResult, Verifier
+from pt2r.spec import ModelSpec, load_spec
+from pt2r.trace import TraceReader
+
+DROP_IN = "pt2r.torch"
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ReplayResult:
+    out_dir: str
+    passed: bool
+    results: list[CallResult]
+    summary: dict[str, Any]
+    config_path: str
+    checkpoint_prefix: str
+    net_dict: dict[str, Any]
+    outputs: dict[str, np.ndarray]
+    config_text: str
+
+
+def _load_model(meta: dict[str, Any], model: str | None, use_embedded_source: bool) -> ModelSpec:
+    if model:
+        return load_spec(model)
+    spec = meta["spec"]
+    target, _, func = spec.rpartition(":")
+    if use_embedded_source:
+        if not meta.get("spec_source"):
+            raise SpecError("The trace has no embedded model source; give the model with --model.")
+        folder = tempfile.mkdtemp(prefix="pt2r-embedded-")
+        path = os.path.join(folder, os.path.basename(meta.get("spec_file") or "model_spec.py"))
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(meta["spec_source"])
+        return load_spec(f"{path}:{func}")
+    is_file = target.endswith(".py") or "/" in target
+    if is_file and not os.path.isfile(target) and meta.get("spec_file") and os.path.isfile(meta["spec_file"]):
+        return load_spec(f"{meta['spec_file']}:{func}")
+    try:
+        return load_spec(spec)
+    except SpecError as exc:
+        raise SpecError(f"{exc.message} The trace was recorded from {spec!r}; give the model with --model, "
+                        f"or pass --use-embedded-source to run the source embedded in the trace.",
+                        detail=exc.detail) from exc
+
+
+def _unsupported_message(missing: list[dict[str, Any]]) -> str:
+    parts = []
+    for m in missing:
+        at = f" at {m['source'][0]}:{m['source'][1]}" if m.get("source") else ""
+        parts.append(f"{m['target']} ({m['kind']}, {m['count']} call{'s' if m['count'] > 1 else ''}; first "
+                     f"{m['call']!r}{at})")
+    return (f"The trace uses {len(missing)} op{'s' if len(missing) > 1 else ''} or module"
+            f"{'s' if len(missing) > 1 else ''} that pt2r cannot convert yet: " + "; ".join(parts)
+            + ". Nothing was built. See docs/supported-ops.md for what is supported.")
+
+
+def _prepare_out_dir(out_dir: str) -> None:
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise OutputPathError(f"Cannot create the output folder {out_dir!r}: {exc.strerror}.") from exc
+    if not os.access(out_dir, os.W_OK):
+        raise OutputPathError(f"The output folder {out_dir!r} is not writable.")
+
+
+def _run_model(ctx: ReplayContext, model: ModelSpec) -> Any:
+    from pt2r.torch import _dtype
+    from pt2r.torch._tensor import Tensor
+
+    description = ctx.meta["input"]["description"]
+    with ctx.graph.as_default():
+        data = ctx.network.get_layer("data")
+        inputs = Tensor(ctx.input_dims, _dtype.by_name(description["dtype"]), layer=data)
+        try:
+            output = model.func(make_wrapped_import(DROP_IN), inputs)
+        except Pt2rError:
+            raise
+        except Exception as exc:
+            raise ModelError(
+                f"The model function raised {type(exc).__name__} during replay on pt2r's drop-in torch: {exc}. "
+                f"The model's traceback follows.",
+                detail="".join(traceback.format_exception(type(exc), exc, exc.__traceback__))) from exc
+    ctx.finish()
+    return output
+
+
+def replay(trace: str, out_dir: str, *, model: str | None = None, use_embedded_source: bool = False,
+           tolerances: dict[str, dict[str, float]] | None = None, progress: Progress | None = None,
+           override: dict[str, Callable] | None = None) -> ReplayResult:
+    """Convert the trace at ``trace`` into ``out_dir``; see the module docstring.
+
+    ``override`` maps op or leaf-module names to replacement builders (tests use it to plant a
+    wrong mapping and check that verification finds it).
+    """
+    from pt2r.torch import values
+    from pt2r.torch.ops import registry
+
+    start = time.perf_counter()
+    with TraceReader(trace) as reader:
+        meta = reader.meta
+        missing = registry.missing(meta)
+        if missing:
+            raise UnsupportedOpError(_unsupported_message(missing))
+        model_spec = _load_model(meta, model, use_embedded_source)
+        _prepare_out_dir(out_dir)
+        tolerances = {**meta.get("tolerances", {}), **(tolerances or {})}
+        ctx = ReplayContext(reader, override=override, progress=progress)
+        activate(ctx)
+        try:
+            output = _run_model(ctx, model_spec)
+            build_seconds = time.perf_counter() - start
+            pairs = values.pair_tensors(output, meta["output"])
+            if not pairs:
+                raise ModelError("The model function's output holds no tensor computed by the network.")
+            outputs_dims = {}
+            for i, (tensor, _) in enumerate(pairs):
+                name = "output" if i == 0 else f"output_{i}"
+                ctx.net_dict[name] = {"class": "copy", "from": tensor.layer_name}
+                with ctx.graph.as_default():
+                    ctx.network.construct_layer(ctx.net_dict, name)
+                outputs_dims[name] = list(tensor.dims)
+            saver = export.make_saver(ctx)
+            session = tf.compat.v1.Session(graph=ctx.graph, config=standalone.session_config())
+            try:
+                with ctx.graph.as_default():
+                    session.run(tf.compat.v1.variables_initializer(saver._var_list))
+                    for layer_name, value in ctx.variable_values.items():
+                        ctx.network.get_layer(layer_name).var.load(value, session)
+                input_array = ctx.array(meta["input"]["value"]["$t"])
+                seq_lens = meta["input"]["description"].get("seq_lens")
+                feed = standalone.input_feed(ctx.network, input_array, seq_lens)
+                results = Verifier(ctx, session, feed, tolerances).run(progress)
+                final = session.run({n: ctx.network.get_layer(n).output.placeholder for n in outputs_dims},
+                                    feed_dict=feed)
+                final = {n: np.transpose(v, [list(ctx.network.get_layer(n).output.dims).index(d)
+                                             for d in outputs_dims[n]]) for n, v in final.items()}
+                paths = export.write(ctx, session, saver, out_dir, outputs_dims)
+            finally:
+                session.close()
+            config_text = export.config_text(ctx, outputs_dims)
+        finally:
+            activate(None)
+    verify_seconds = time.perf_counter() - start - build_seconds
+    exported = standalone.run_exported(paths["config"], paths["checkpoint"], input_array, seq_lens)
+    standalone_checks = {}
+    for name, value in final.items():
+        tol = compare.tolerance_for(str(value.dtype), tolerances)
+        standalone_checks[name] = compare.compare(exported[name], value, **tol).as_dict()
+    standalone_ok = all(c["passed"] for c in standalone_checks.values())
+    divergence = report.first_divergence(results)
+    summary = {
+        "spec": meta["spec"], "trace": os.path.abspath(trace), "calls": len(meta["calls"]),
+        "checked_calls": len(results), "failed_calls": sum(not r.passed for r in results),
+        "passed": divergence is None and standalone_ok,
+        "largest_isolated_abs": max((r.isolated["max_abs"] for r in results if r.isolated), default=0.0),
+        "largest_accumulated_abs": max((r.accumulated["max_abs"] for r in results if r.accumulated), default=0.0),
+        "standalone": "pass" if standalone_ok else f"FAIL {standalone_checks}",
+        "standalone_checks": standalone_checks,
+        "first_divergence": report.describe_failure(divergence) if divergence else None,
+        "dynamic_branches": ctx.dynamic_branches, "tolerances": tolerances,
+        "seconds": {"build": build_seconds, "verify_and_export": verify_seconds,
+                    "total": time.perf_counter() - start},
+        "layers": len(ctx.net_dict),
+    }
+    report.write(out_dir, summary, results)
+    return ReplayResult(out_dir=out_dir, passed=summary["passed"], results=results, summary=summary,
+                        config_path=paths["config"], checkpoint_prefix=paths["checkpoint"],
+                        net_dict=ctx.net_dict, outputs=final, config_text=config_text)
+
+
+class _CallableModule(types.ModuleType):
+    """``pt2r.replay(...)`` calls `replay` while ``pt2r.replay`` stays this package."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> ReplayResult:
+        return replay(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,303 @@
+"""The replay context: the RETURNN network being built while model code runs on the drop-in.
+
+One `ReplayContext` is active while the model function runs on `pt2r.torch`.
+The drop-in reports every module call and op call here (`module_call`,
+`op_call`); the context names the call as the record phase did, checks the
+name against the trace's next call, builds RETURNN layers through the op's
+registry entry, and keeps what verification needs. It is the one place that
+knows both the trace and the network.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import tensorflow as tf
+from returnn.config import Config
+from returnn.tensor import Dim, batch_dim
+from returnn.tf.network import TFNetwork
+
+import pt2r
+from pt2r import calls
+from pt2r.errors import NameMismatchError, Pt2rError, UnsupportedOpError, where
+from pt2r.naming import Namer, unique
+from pt2r.trace import TraceReader
+
+BEHAVIOR_VERSION = 21
+_PT2R_DIR = os.path.dirname(pt2r.__file__) + os.sep
+_EXAMPLES_DIR = os.path.join(_PT2R_DIR, "examples") + os.sep
+
+_current: ReplayContext | None = None
+
+
+def current() -> ReplayContext:
+    if _current is None:
+        raise Pt2rError("pt2r's drop-in torch computes only inside a replay (pt2r replay / pt2r.replay(...)).")
+    return _current
+
+
+def is_internal_frame(frame: Any) -> bool:
+    filename = frame.f_code.co_filename
+    return filename.startswith(_PT2R_DIR) and not filename.startswith(_EXAMPLES_DIR)
+
+
+def user_frame(frame: Any) -> Any:
+    """The first frame, from ``frame`` outwards, that is user code (not pt2r's own)."""
+    while frame is not None and is_internal_frame(frame):
+        frame = frame.f_back
+    return frame
+
+
+def source_of(frame: Any) -> list | None:
+    frame = user_frame(frame)
+    return [frame.f_code.co_filename, frame.f_lineno] if frame is not None else None
+
+
+@dataclass
+class Check:
+    """One recorded call to verify: its output tensors and the inputs isolated mode feeds."""
+
+    index: int
+    outputs: list[tuple[Any, int]]  # (drop-in Tensor, recorded tensor id)
+    inputs: list[tuple[Any, int]] = field(default_factory=list)
+
+
+def input_dims(description: dict[str, Any]) -> list[Dim]:
+    """RETURNN dims for the input array's axes, in array order."""
+    batch_axis = description.get("batch_dim_axis", 0)
+    axes = [a for a in range(len(description["shape"]) + 1) if a != batch_axis]
+    dims: dict[int, Dim] = {batch_axis: batch_dim}
+    for axis, size in zip(axes, description["shape"]):
+        if axis == description.get("time_dim_axis"):
+            name = "time"
+        elif axis == description.get("feature_dim_axis"):
+            name = "feature"
+        else:
+            name = f"in{axis}"
+        dims[axis] = Dim(size, name=name)
+    return [dims[a] for a in range(len(dims))]
+
+
+class ReplayContext:
+    """Builds the RETURNN network for one trace; see the module docstring."""
+
+    def __init__(self, reader: TraceReader, *, override: dict[str, Callable] | None = None,
+                 progress: Callable[[str, int, int], None] | None = None):
+        from pt2r.torch.ops import registry
+
+        self.reader = reader
+        self.meta = reader.meta
+        self.calls: list[dict[str, Any]] = self.meta["calls"]
+        self.registry = registry
+        self.override = override or {}
+        self.progress = progress
+        self.cursor = 0
+        self.namer = Namer(children_of=lambda m: m._modules.items())
+        self.checks: list[Check] = []
+        self.call_layers: dict[int, list[str]] = {}  # call index -> names of its output layers
+        self.leaf_depth = 0
+        self.busy = 0
+        self._call_stack: list[int] = []  # recorded indices of the open calls
+        self.net_dict: dict[str, dict[str, Any]] = {}
+        self._layer_names: set[str] = {"data", "output"}  # RETURNN's own meaning
+        self.variable_values: dict[str, np.ndarray] = {}  # layer name -> value to load
+        self.dim_values: dict[Dim, int] = {}
+        self.dynamic_branches: list[str] = []
+
+        description = self.meta["input"]["description"]
+        self.input_dims = input_dims(description)
+        input_entry = self.meta["tensors"][self.meta["input"]["value"]["$t"]]
+        for d, n in zip(self.input_dims, input_entry["shape"]):
+            if d.is_dynamic() or d == batch_dim:
+                self.dim_values[d] = n
+        extern = {"dims": self.input_dims, "dtype": description["dtype"]}
+        if description.get("sparse"):
+            extern["sparse_dim"] = Dim(description["dim"], name="classes")
+        self.extern_data = {"data": extern}
+
+        tf.compat.v1.disable_eager_execution()
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            config = Config({"extern_data": self.extern_data, "behavior_version": BEHAVIOR_VERSION})
+            self.network = TFNetwork(config=config, train_flag=False, eval_flag=False, search_flag=False)
+
+    # -- trace access --------------------------------------------------------
+
+    def array(self, tensor_id: int) -> np.ndarray:
+        entry = self.meta["tensors"][tensor_id]
+        array = self.reader.array(entry["blob"])
+        if entry["dtype"] == "bfloat16":
+            raise UnsupportedOpError("bfloat16 tensors are not supported by the replay yet.")
+        return array
+
+    def recorded_shape(self, tensor_id: int) -> list[int]:
+        return self.meta["tensors"][tensor_id]["shape"]
+
+    # -- the call protocol ---------------------------------------------------
+
+    def expect(self, kind: str, name: str, target: str, source: list | None) -> int:
+        """Check that the model's next call is the trace's next call; return its index."""
+        if self.cursor >= len(self.calls):
+            raise NameMismatchError(
+                f"The replay made {kind} call {name!r} ({target}) {where(None, source)}, but the trace ends "
+                f"after {len(self.calls)} calls: the model code or its inputs differ from the recording.")
+        rec = self.calls[self.cursor]
+        if (rec["name"], rec["kind"], rec["target"]) != (name, kind, target):
+            raise NameMismatchError(
+                f"Call {self.cursor} differs from the trace: expected {rec['kind']} call {rec['name']!r} "
+                f"({rec['target']}) recorded {where(None, rec.get('source'))}, but the model code made {kind} "
+                f"call {name!r} ({target}) {where(None, source)}. The model code changed since the recording, "
+                f"or it runs differently here.")
+        self.cursor += 1
+        if self.progress:
+            self.progress("build", self.cursor, len(self.calls))
+        return self.cursor - 1
+
+    def finish(self) -> None:
+        if self.cursor != len(self.calls):
+            rec = self.calls[self.cursor]
+            raise NameMismatchError(
+                f"The replay ended after {self.cursor} calls, but the trace has {len(self.calls)}: the first "
+                f"missing call is {rec['kind']} call {rec['name']!r} ({rec['target']}) recorded "
+                f"{where(None, rec.get('source'))}.")
+
+    @property
+    def recording_active(self) -> bool:
+        return not (self.leaf_depth or self.busy)
+
+    def current_call_name(self) -> str:
+        return self.calls[self._call_stack[-1]]["name"] if self._call_stack else "net"
+
+    def op_call(self, name: str, impl: Callable, args: tuple, kwargs: dict, caller: Any) -> Any:
+        """An op called by model code: name it, check it, build it, keep it for verification."""
+        from pt2r.torch import values
+
+        if not self.recording_active or name in self.registry.NOT_RECORDED or is_internal_frame(caller):
+            return impl(*args, **kwargs)
+        source = source_of(caller)
+        index = self.expect("op", self.namer.op_call(name), name, source)
+        rec = self.calls[index]
+        impl = self.override.get(name, impl)
+        values.bind_inputs(self, (args, kwargs), (rec["args"], rec["kwargs"]), self.layer_name_for(index))
+        self._call_stack.append(index)
+        self.busy += 1
+        try:
+            if self._takes_recorded_output(name, rec, args, kwargs):
+                output = values.decode(self, rec["output"], constant_name=self.layer_name_for(index))
+            else:
+                output = impl(*args, **kwargs)
+        except Pt2rError:
+            raise
+        except Exception as exc:
+            raise UnsupportedOpError(
+                f"Building op {name} for call {rec['name']!r} {where(None, source)} failed: "
+                f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            self.busy -= 1
+            self._call_stack.pop()
+        if rec.get("mutated") is not None and args and isinstance(args[0], values.Tensor):
+            values.rebind_in_place(args[0], output)
+        self._add_check(index, output, rec["output"], (args, kwargs), (rec["args"], rec["kwargs"]))
+        return output
+
+    def _takes_recorded_output(self, name: str, rec: dict[str, Any], args: tuple, kwargs: dict) -> bool:
+        """External inputs, random ops and ops on constants only take their recorded output;
+        initialising a parameter in place does nothing (its value comes from the trace)."""
+        from pt2r.torch import values
+
+        if name in self.registry.EXTERNAL:
+            return True
+        if rec.get("random"):
+            return not (calls.is_in_place(name) and args and getattr(args[0], "trainable", False))
+        return values.foldable(args, kwargs)
+
+    def module_call(self, module: Any, args: tuple, kwargs: dict, caller: Any) -> Any:
+        from pt2r.torch import values
+
+        if not self.recording_active:
+            return module._call_with_hooks(*args, **kwargs)
+        call_name, module_name = self.namer.enter_module_call(module)
+        try:
+            leaf = module._pt2r_is_leaf()
+            index = self.expect("module", call_name, module._pt2r_target(), source_of(caller))
+            rec = self.calls[index]
+            values.bind_module_state(self, module, module_name, rec)
+            values.bind_inputs(self, (args, kwargs), (rec["args"], rec["kwargs"]), self.layer_name_for(index))
+            self._call_stack.append(index)
+            self.leaf_depth += leaf
+            try:
+                impl = self.override.get(rec["target"]) if leaf else None
+                output = impl(module, *args, **kwargs) if impl else module._call_with_hooks(*args, **kwargs)
+            except Pt2rError:
+                raise
+            except Exception as exc:
+                if not leaf:
+                    raise
+                raise UnsupportedOpError(
+                    f"Building module {rec['target']} for call {call_name!r} {where(None, rec.get('source'))} "
+                    f"failed: {type(exc).__name__}: {exc}") from exc
+            finally:
+                self.leaf_depth -= leaf
+                self._call_stack.pop()
+        finally:
+            self.namer.exit_call()
+        self._add_check(index, output, rec["output"], (args, kwargs), (rec["args"], rec["kwargs"]))
+        return output
+
+    def _add_check(self, index: int, output: Any, rec_output: Any, inputs: Any, rec_inputs: Any) -> None:
+        from pt2r.torch import values
+
+        outs = values.pair_tensors(output, rec_output)
+        for tensor, tid in outs:
+            tensor.learn_dim_values(self, self.recorded_shape(tid))
+        if outs:
+            self.checks.append(Check(index, outs, values.pair_tensors(inputs, rec_inputs)))
+            self.call_layers[index] = [t.layer_name for t, _ in outs]
+
+    # -- network building ----------------------------------------------------
+
+    def layer_name_for(self, index: int | None = None) -> str:
+        """A RETURNN layer name for the current (or given) call: its call name, dots for slashes."""
+        name = self.calls[index]["name"] if index is not None else self.current_call_name()
+        return name.replace("/", ".")
+
+    def add_layer(self, layer_dict: dict[str, Any], name: str | None = None) -> Any:
+        """Add a layer to the net dict and construct it; returns the RETURNN layer."""
+        name = unique(name or self.layer_name_for(), self._layer_names)
+        self.net_dict[name] = layer_dict
+        with self.graph.as_default():
+            return self.network.construct_layer(self.net_dict, name)
+
+    def add_variable(self, value: np.ndarray | None, dims: list[Dim], dtype: str, name: str,
+                     *, trainable: bool) -> Any:
+        """A variable layer (a parameter, or a buffer/constant when not trainable) with its value."""
+        layer = self.add_layer({"class": "variable", "shape": list(dims), "dtype": dtype,
+                                "trainable": trainable, "param_name": "param"}, name=name)
+        if value is not None:
+            self.variable_values[layer.name] = value
+        return layer
+
+    def dim_value(self, dim: Dim) -> int:
+        if dim.dimension is not None:
+            return dim.dimension
+        value = self.dim_values.get(dim)
+        if value is None:
+            raise UnsupportedOpError(f"The size of dim {dim} is not known from the trace.")
+        return value
+
+    def note_dynamic_branch(self, what: str) -> None:
+        call = self.current_call_name()
+        self.dynamic_branches.append(f"{call}: {what}")
+
+
+def activate(ctx: ReplayContext | None) -> None:
+    global _current
+    _current = ctx
+
+
+def frame_of_caller(depth: int = 2) -> Any:
+    return sys._getframe(depth)

@@ -1,0 +1,66 @@
+"""Export: the RETURNN config (a Python file RETURNN loads) and the TF checkpoint.
+
+The config defines every dim tag it uses (via RETURNN's own
+``ReturnnDimTagsProxy``), so it loads on its own; ``pt2r_output_dims`` lists
+each output layer's dims in torch axis order, so a reader of the exported net
+can put its outputs back into PyTorch's layout.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import tensorflow as tf
+from returnn.tf.frontend_layers.layer import ReturnnDimTagsProxy
+from returnn.util.pprint import pformat
+
+from pt2r.replay.context import BEHAVIOR_VERSION, ReplayContext
+
+CONFIG_NAME = "returnn.config"
+CHECKPOINT_PREFIX = "model"
+
+_HEADER = '''#!returnn.py
+# RETURNN config written by pt2r {version} from the trace of {spec!r}.
+# The TF checkpoint with this network's parameters is at the path prefix "model"
+# beside this file (model.index, model.data-*).
+
+from returnn.tensor import Dim, batch_dim, single_step_dim  # noqa: F401
+from returnn.tf.util.data import SpatialDim, FeatureDim  # noqa: F401
+
+use_tensorflow = True
+behavior_version = {behavior_version}
+
+'''
+
+
+def config_text(ctx: ReplayContext, outputs: dict[str, list[Any]]) -> str:
+    """The config as Python source; ``outputs`` maps output layer names to torch-ordered dims."""
+    import pt2r
+
+    proxy = ReturnnDimTagsProxy()
+    config = proxy.collect_dim_tags_and_transform_config(
+        {"extern_data": ctx.extern_data, "network": ctx.net_dict, "pt2r_output_dims": outputs})
+    return (_HEADER.format(version=pt2r.__version__, spec=ctx.meta["spec"], behavior_version=BEHAVIOR_VERSION)
+            + proxy.py_code_str() + "\n"
+            + f"extern_data = {pformat(config['extern_data'])}\n\n"
+            + f"network = {pformat(config['network'])}\n\n"
+            + f"pt2r_output_dims = {pformat(config['pt2r_output_dims'])}\n")
+
+
+def write(ctx: ReplayContext, session: Any, saver: Any, out_dir: str, outputs: dict[str, list[Any]]) -> dict[str, str]:
+    """Write the config and checkpoint (``saver``, from `make_saver`) into ``out_dir``; returns their paths."""
+    config_path = os.path.join(out_dir, CONFIG_NAME)
+    tmp = config_path + ".partial"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(config_text(ctx, outputs))
+    os.replace(tmp, config_path)
+    prefix = os.path.join(out_dir, CHECKPOINT_PREFIX)
+    saver.save(session, prefix, write_meta_graph=False, write_state=False)
+    return {"config": config_path, "checkpoint": prefix}
+
+
+def make_saver(ctx: ReplayContext) -> Any:
+    """A saver of every variable RETURNN stores; make it before initializing variables (it may add some)."""
+    with ctx.graph.as_default():
+        return tf.compat.v1.train.Saver(var_list=ctx.network.get_saveable_params_list(), save_relative_paths=True)

@@ -1,0 +1,65 @@
+"""The replay report: ``report.json`` (everything) and ``report.md`` (for people)."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from pt2r.replay.verify import CallResult
+
+
+def _metrics(m: dict[str, Any] | None) -> str:
+    if not m:
+        return "-"
+    return f"{m['max_abs']:.2e} / {m['max_rel']:.2e} / {m['cosine']:.6f}"
+
+
+def first_divergence(results: list[CallResult]) -> CallResult | None:
+    """The first call (in call order) whose isolated check fails: where the conversion goes wrong."""
+    for result in results:
+        if result.isolated and not result.isolated["passed"]:
+            return result
+    for result in results:
+        if not result.passed:
+            return result
+    return None
+
+
+def describe_failure(result: CallResult) -> str:
+    kind = "isolated" if result.isolated and not result.isolated["passed"] else "accumulated"
+    m = result.isolated if kind == "isolated" else result.accumulated
+    where = f" ({result.source[0]}:{result.source[1]})" if result.source else ""
+    worst = ""
+    if m and m.get("worst_index") is not None:
+        worst = (f"; largest difference at index {m['worst_index']}: RETURNN {m['worst_actual']:.6g}, "
+                 f"PyTorch {m['worst_expected']:.6g}")
+    return (f"call {result.name!r} ({result.kind} {result.target}){where}: {kind} check fails, max abs "
+            f"{m['max_abs']:.3g}, max rel {m['max_rel']:.3g} (atol {m['atol']}, rtol {m['rtol']}); torch shape "
+            f"{result.torch_shapes}, RETURNN layer {result.returnn_layers}, axis mapping (torch->RETURNN) "
+            f"{result.axis_mappings}{worst}")
+
+
+def write(out_dir: str, summary: dict[str, Any], results: list[CallResult]) -> None:
+    data = {"summary": summary, "calls": [r.as_dict() for r in results]}
+    with open(os.path.join(out_dir, "report.json"), "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1, default=str)
+    lines = [f"# pt2r replay report: {summary['spec']}", ""]
+    status = "all checks pass" if summary["passed"] else f"{summary['failed_calls']} calls fail"
+    lines += [f"- **{status}**: {summary['checked_calls']} calls checked of {summary['calls']} recorded",
+              f"- largest isolated error: {summary['largest_isolated_abs']:.3g} (abs), "
+              f"largest accumulated error: {summary['largest_accumulated_abs']:.3g} (abs)",
+              f"- standalone check (fresh graph from `returnn.config` + checkpoint): "
+              f"{summary['standalone']}"]
+    if summary.get("first_divergence"):
+        lines.append(f"- first divergence: {summary['first_divergence']}")
+    for branch in summary.get("dynamic_branches", []):
+        lines.append(f"- the net is tied to the recorded size where code branched on it: {branch}")
+    lines += ["", "| call | module/op | torch shape | RETURNN layer | isolated abs / rel / cos "
+              "| accumulated abs / rel / cos | |", "|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| `{r.name}` | {r.target} | {' '.join(str(tuple(s)) for s in r.torch_shapes)} | "
+                     f"`{', '.join(r.returnn_layers)}` | {_metrics(r.isolated)} | {_metrics(r.accumulated)} | "
+                     f"{'pass' if r.passed else '**FAIL**'} |")
+    with open(os.path.join(out_dir, "report.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")

@@ -1,0 +1,57 @@
+"""Step 4 of DESIGN.md: the exported config and checkpoint, alone, reproduce the outputs.
+
+A fresh TF graph is built from the written config file only, the checkpoint
+is loaded into it, and the output layers are run on the recorded input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+from returnn.config import Config
+from returnn.tf.network import TFNetwork
+
+
+def run_exported(config_path: str, checkpoint_prefix: str, inputs: np.ndarray,
+                 seq_lens: dict[int, list[int]] | None = None) -> dict[str, np.ndarray]:
+    """Outputs of the exported net on ``inputs``, each in torch axis order."""
+    config = Config()
+    config.load_file(config_path)
+    graph = tf.Graph()
+    with graph.as_default():
+        network = TFNetwork(config=config, train_flag=False, eval_flag=False, search_flag=False)
+        network.construct_from_dict(config.typed_value("network"))
+        output_dims = config.typed_value("pt2r_output_dims")
+        session = tf.compat.v1.Session(graph=graph, config=session_config())
+        try:
+            network.load_params_from_file(checkpoint_prefix, session=session)
+            feed = input_feed(network, inputs, seq_lens)
+            layers = {name: network.get_layer(name) for name in output_dims}
+            values = session.run({name: layer.output.placeholder for name, layer in layers.items()}, feed_dict=feed)
+        finally:
+            session.close()
+    out = {}
+    for name, value in values.items():
+        raw = list(layers[name].output.dims)
+        out[name] = np.transpose(value, [raw.index(d) for d in output_dims[name]])
+    return out
+
+
+def session_config() -> Any:
+    return tf.compat.v1.ConfigProto(intra_op_parallelism_threads=2, inter_op_parallelism_threads=2,
+                                    device_count={"GPU": 0})
+
+
+def input_feed(network: Any, inputs: np.ndarray, seq_lens: dict[int, list[int]] | None) -> dict:
+    """Feed dict for the extern data: the input array and the lengths of its dynamic axes."""
+    data = network.extern_data.get_default_input_data()
+    feed = {data.placeholder: inputs}
+    batch = inputs.shape[data.batch_dim_axis]
+    for axis, d in enumerate(data.dims):
+        if d.is_batch_dim() or d.dimension is not None:
+            continue
+        lens = (seq_lens or {}).get(axis, [inputs.shape[axis]] * batch)
+        feed[d.dyn_size_ext.placeholder] = np.asarray(lens, dtype=d.dyn_size_ext.dtype)
+    return feed

@@ -1,0 +1,168 @@
+"""The drop-in ``torch.Tensor``: a RETURNN layer's output seen with torch's axis order.
+
+A tensor is one of:
+
+- *in the net*: ``layer`` is a RETURNN layer, ``dims`` lists its RETURNN
+  dims in torch axis order (the axis mapping: torch axis i is RETURNN dim
+  ``dims[i]``, wherever RETURNN keeps it);
+- *a value*: ``value`` holds an array not yet in the net (what ``torch.load``
+  returned, a folded constant); it becomes a variable layer when an op uses it;
+- *unbound*: a parameter or buffer created by model code, whose value the
+  replay takes from the trace when a call uses it.
+
+Methods and operators are installed from the op registry
+(`pt2r.torch.ops.registry`); queries (``shape``, ``dim()``, ``dtype``) are
+answered here without recording, as torch does not record them either.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from pt2r.torch import _dtype
+from pt2r.torch._size import Size, SizeValue
+
+
+class device:  # noqa: N801  (torch's name)
+    def __init__(self, type: str = "cpu", index: int | None = None):  # noqa: A002
+        self.type = str(type).split(":")[0]
+        self.index = index
+
+    def __repr__(self) -> str:
+        return f"device(type={self.type!r})"
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, device) and other.type == self.type
+
+
+CPU = device("cpu")
+
+
+class Tensor:
+    def __init__(self, dims: Sequence[Any], dtype: _dtype.dtype, *, layer: Any = None,
+                 value: np.ndarray | None = None, name: str | None = None, trainable: bool = False):
+        self.dims = tuple(dims)
+        self.dtype = dtype
+        self._layer = layer
+        self.value = value
+        #: the layer name a value or unbound tensor gets when it enters the net
+        self.name = name
+        self.trainable = trainable
+        #: the trace blob of the content, for tensors whose content comes from the trace
+        self.blob: str | None = None
+        self.requires_grad = trainable
+        self.grad = None
+
+    # -- the RETURNN side ----------------------------------------------------
+
+    @property
+    def is_bound(self) -> bool:
+        return self._layer is not None or self.value is not None
+
+    @property
+    def layer(self) -> Any:
+        """The RETURNN layer; a value or parameter becomes a variable layer on first use."""
+        if self._layer is None:
+            from pt2r.replay.context import current
+            ctx = current()
+            if self.value is None:
+                raise RuntimeError(f"tensor {self.name or ''} has no value from the trace")
+            self._layer = ctx.add_variable(self.value, list(self.dims), self.dtype.name,
+                                           self.name or ctx.layer_name_for() + ".const",
+                                           trainable=self.trainable)
+        return self._layer
+
+    @property
+    def layer_name(self) -> str:
+        return self.layer.name
+
+    def _static_shape(self) -> list[int]:
+        return [d.dimension for d in self.dims]
+
+    def learn_dim_values(self, ctx: Any, shape: Sequence[int]) -> None:
+        """Remember the recorded sizes of this tensor's dynamic dims (for ``x.shape``)."""
+        for d, n in zip(self.dims, shape):
+            if d.dimension is None:
+                ctx.dim_values.setdefault(d, n)
+
+    # -- queries (never recorded) -------------------------------------------
+
+    @property
+    def shape(self) -> Size:
+        from pt2r.replay.context import current
+        sizes = []
+        for d in self.dims:
+            if d.dimension is not None and not d.is_batch_dim():
+                sizes.append(d.dimension)
+            else:
+                sizes.append(SizeValue(current().dim_value(d), d))
+        return Size(sizes)
+
+    def size(self, dim: int | None = None):
+        shape = self.shape
+        return shape if dim is None else shape[dim]
+
+    def dim(self) -> int:
+        return len(self.dims)
+
+    ndimension = dim
+
+    @property
+    def ndim(self) -> int:
+        return len(self.dims)
+
+    def numel(self) -> int:
+        return int(self.shape.numel())
+
+    nelement = numel
+
+    def __len__(self) -> int:
+        return int(self.shape[0])
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        return True
+
+    @property
+    def device(self) -> device:
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def data(self) -> Tensor:
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        from pt2r.torch.ops.registry import unsupported
+        raise unsupported(f"Tensor.{name}")
+
+    def __repr__(self) -> str:
+        state = f"layer {self._layer.name!r}" if self._layer is not None else (
+            "value" if self.value is not None else "unbound")
+        return f"tensor(<{state}>, dims={list(self.dims)}, dtype={self.dtype!r})"
+
+
+class Parameter(Tensor):
+    """``torch.nn.Parameter``: a trainable tensor; its value always comes from the trace."""
+
+    def __init__(self, data: Tensor | None = None, requires_grad: bool = True):
+        if data is None:
+            data = Tensor([], _dtype.float32)
+        # Only the shape and dtype of ``data`` matter: the value is bound from the trace at call time.
+        super().__init__(data.dims, data.dtype, value=data.value, trainable=requires_grad)

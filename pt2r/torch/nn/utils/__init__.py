@@ -1,0 +1,64 @@
+"""The drop-in ``torch.nn.utils``: weight norm.
+
+``weight_norm`` replaces a module's ``weight`` parameter by ``weight_g`` and
+``weight_v`` and recomputes ``weight = g * v / ||v||`` before every call, in
+the net, as torch does; ``remove_weight_norm`` turns it back into a plain
+``weight`` parameter, whose value the trace supplies at the next call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pt2r.torch._tensor import Parameter, Tensor
+from pt2r.torch.nn.module import Module
+from pt2r.torch.values import static_dims
+
+
+class WeightNorm:
+    def __init__(self, name: str, dim: int):
+        self.name, self.dim = name, dim
+
+    def compute_weight(self, module: Module) -> Tensor:
+        from pt2r.torch.ops.build import eval_layer, make, unify
+        g, v = getattr(module, self.name + "_g"), getattr(module, self.name + "_v")
+        dim = self.dim % v.ndim
+        norm_axes = [d for i, d in enumerate(v.dims) if i != dim]
+        squared = eval_layer("tf.square(source(0))", [v], v.dims, v.dtype)
+        sum_sq = make({"class": "reduce", "mode": "sum", "from": squared, "axes": norm_axes}, [v.dims[dim]],
+                      dtype=v.dtype)
+        g = unify(g, dim, v.dims[dim])
+        g_dims = [d for i, d in enumerate(g.dims) if i != dim]
+        g = make({"class": "squeeze", "from": g, "axis": g_dims}, [v.dims[dim]], dtype=g.dtype)
+        return eval_layer("source(0) * source(1) / tf.sqrt(source(2))", [v, g, sum_sq], v.dims, v.dtype)
+
+    def __call__(self, module: Module, inputs: Any) -> None:
+        object.__setattr__(module, self.name, self.compute_weight(module))
+
+
+def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
+    if dim is None:
+        raise ValueError("weight_norm with dim=None is not supported")
+    for hook in module._forward_pre_hooks.values():
+        if isinstance(hook, WeightNorm) and hook.name == name:
+            raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
+    weight = module._parameters.pop(name)
+    shape = [d.dimension for d in weight.dims]
+    g_shape = [n if i == dim % len(shape) else 1 for i, n in enumerate(shape)]
+    module.register_parameter(name + "_g", Parameter(Tensor(static_dims(g_shape, "param"), weight.dtype)))
+    module.register_parameter(name + "_v", Parameter(Tensor(static_dims(shape, "param"), weight.dtype)))
+    module.register_forward_pre_hook(WeightNorm(name, dim))
+    return module
+
+
+def remove_weight_norm(module: Module, name: str = "weight") -> Module:
+    for key, hook in list(module._forward_pre_hooks.items()):
+        if isinstance(hook, WeightNorm) and hook.name == name:
+            v = module._parameters.pop(name + "_v")
+            del module._parameters[name + "_g"]
+            module.__dict__.pop(name, None)
+            module.register_parameter(name, Parameter(Tensor(static_dims([d.dimension for d in v.dims], "param"),
+                                                             v.dtype)))
+            del module._forward_pre_hooks[key]
+            return module
+    raise ValueError(f"weight_norm of '{name}' not found in {module}")

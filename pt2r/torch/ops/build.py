@@ -1,0 +1,117 @@
+"""Helpers for op builders: making layers, unifying dims, torch broadcasting.
+
+Torch identifies axes by position, RETURNN by dim tag. Where torch lines two
+axes up (``x + y``, a conv's input channels and its weight's), the builder
+must make them the same RETURNN dim: `unify` does that, for free while a
+tensor is not yet in the net, else by a ``reinterpret_data`` layer.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from returnn.tensor import Dim
+
+from pt2r.torch import _dtype
+from pt2r.torch._tensor import Tensor
+
+
+def ctx() -> Any:
+    from pt2r.replay.context import current
+    return current()
+
+
+def _resolve(value: Any) -> Any:
+    """Layer dict values: tensors become their layer names (entering the net if needed)."""
+    if isinstance(value, Tensor):
+        return value.layer_name
+    if isinstance(value, list):
+        return [_resolve(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_resolve(v) for v in value)
+    return value
+
+
+def make(layer_dict: dict[str, Any], dims: Sequence[Dim], *, dtype: _dtype.dtype | None = None,
+         name: str | None = None) -> Tensor:
+    """Add a layer (tensors in ``layer_dict`` may stand for layers) whose output has ``dims``,
+    given in torch axis order."""
+    layer = ctx().add_layer({k: _resolve(v) for k, v in layer_dict.items()}, name=name)
+    out = layer.output
+    if set(out.dims) != set(dims) or len(out.dims) != len(dims):
+        raise RuntimeError(f"layer {layer.name} ({layer_dict['class']}) has dims {list(out.dims)}, "
+                           f"expected {list(dims)}")
+    return Tensor(dims, dtype or _dtype.by_name(out.dtype), layer=layer)
+
+
+def unify(x: Tensor, axis: int, dim: Dim) -> Tensor:
+    """``x`` with its axis ``axis`` being RETURNN dim ``dim`` (same size)."""
+    old = x.dims[axis]
+    if old == dim:
+        return x
+    dims = list(x.dims)
+    dims[axis] = dim
+    if x._layer is None:
+        if old.dimension != dim.dimension:
+            raise ValueError(f"cannot identify a static axis of size {old.dimension} with {dim}")
+        x.dims = tuple(dims)
+        return x
+    return make({"class": "reinterpret_data", "from": x, "set_dim_tags": {old: dim}}, dims, dtype=x.dtype)
+
+
+def sizes(x: Tensor) -> list[int]:
+    return [int(n) for n in x.shape]
+
+
+def broadcast(*tensors: Tensor) -> tuple[list[Tensor], list[Dim]]:
+    """Torch broadcasting: align axes from the right, identify equal axes, drop size-1 axes that
+    broadcast. Returns the adjusted tensors and the result's dims in torch order."""
+    ndim = max(t.ndim for t in tensors)
+    result: list[Dim | None] = [None] * ndim
+    result_size = [1] * ndim
+    for t in tensors:
+        for i, n in enumerate(sizes(t)):
+            pos = ndim - t.ndim + i
+            if n != 1 and result[pos] is None:
+                result[pos], result_size[pos] = t.dims[i], n
+    out = []
+    for t in tensors:
+        shape = sizes(t)
+        squeeze = [t.dims[i] for i, n in enumerate(shape) if n == 1 and result_size[ndim - t.ndim + i] != 1]
+        for i, n in enumerate(shape):
+            target = result[ndim - t.ndim + i]
+            if target is not None and n != 1:
+                t = unify(t, i, target)
+        if squeeze:
+            keep = [d for d in t.dims if d not in squeeze]
+            t = make({"class": "squeeze", "from": t, "axis": squeeze}, keep, dtype=t.dtype)
+        out.append(t)
+    dims = []
+    for pos in range(ndim):
+        if result[pos] is None:  # size 1 everywhere: keep the first tensor's axis
+            owner = next(t for t in tensors if t.ndim >= ndim - pos)
+            result[pos] = owner.dims[pos - (ndim - owner.ndim)]
+        dims.append(result[pos])
+    return out, dims
+
+
+def scalar_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, (int, float)):
+        return repr(float(value)) if isinstance(value, float) else repr(int(value))
+    raise TypeError(f"expected a Python number, got {type(value).__name__}")
+
+
+def result_dtype(*operands: Any) -> _dtype.dtype:
+    tensors = [o.dtype for o in operands if isinstance(o, Tensor)]
+    dtype = _dtype.result_type(*tensors)
+    if any(isinstance(o, float) for o in operands) and not dtype.is_floating_point:
+        return _dtype.float32
+    return dtype
+
+
+def eval_layer(expr: str, sources: list[Tensor], dims: Sequence[Dim], dtype: _dtype.dtype) -> Tensor:
+    """A RETURNN ``eval`` layer: ``expr`` in terms of ``source(i)`` (TF tensors)."""
+    return make({"class": "eval", "from": sources, "eval": expr, "out_type": {"dtype": dtype.name}},
+                dims, dtype=dtype)

@@ -1,0 +1,27 @@
+"""Tensors from outside the model: ``torch.load``, ``torch.from_numpy``, parameter initialisers.
+
+``torch.load`` and ``torch.from_numpy`` take their recorded results (the
+replay context does that for every op in `pt2r.calls.EXTERNAL`, so their
+builders never run). Initialisers (``torch.nn.init.*``) leave parameters as
+they are: a parameter's value always comes from the trace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pt2r.torch._tensor import Tensor
+from pt2r.torch.ops.registry import op
+
+
+@op("torch.load", "torch.from_numpy")
+def external(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("external inputs take their recorded values")
+
+
+@op(*[f"torch.nn.init.{name}" for name in (
+    "normal_ uniform_ constant_ ones_ zeros_ xavier_uniform_ xavier_normal_ kaiming_uniform_ "
+    "kaiming_normal_ trunc_normal_ orthogonal_ eye_ dirac_").split()])
+def init_(tensor: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """Parameter initialisers: the parameter's value comes from the trace."""
+    return tensor

@@ -1,0 +1,123 @@
+"""The op registry: torch's qualified names -> builders of RETURNN layers.
+
+Each op family module (one file per family, in this package) registers its
+builders with `op`, keyed by the qualified name the trace stores
+(``torch.nn.functional.conv1d``, ``Tensor.transpose``), and its leaf module
+classes with `module`. The drop-in's public functions, tensor methods and
+operators are thin wrappers made here (`public`): they hand each call to
+the replay context, which names it, checks it against the trace and then
+calls the builder. Replay looks ops up here before building anything, so
+unsupported ops are reported all at once (`missing`).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable
+
+from pt2r.calls import EXTERNAL, NOT_RECORDED  # noqa: F401  (re-exported for the replay context)
+from pt2r.errors import UnsupportedOpError
+
+OPS: dict[str, Callable[..., Any]] = {}
+MODULES: dict[str, type] = {}
+#: extra public names that are the same object as a registered name in torch (``torch.conv1d`` is ``F.conv1d``)
+ALIASES: dict[str, str] = {}
+_public: dict[str, Callable[..., Any]] = {}
+
+
+def op(*names: str, aliases: tuple[str, ...] = ()) -> Callable:
+    """Register a builder for each of ``names`` (each recorded under its own name)."""
+    def register(builder: Callable) -> Callable:
+        for name in names:
+            if name in OPS:
+                raise RuntimeError(f"op {name} registered twice")
+            OPS[name] = builder
+        for alias in aliases:
+            ALIASES[alias] = names[0]
+        return builder
+    return register
+
+
+def module(torch_name: str) -> Callable[[type], type]:
+    """Register a drop-in leaf module class under torch's public class name (``torch.nn.Conv1d``)."""
+    def register(cls: type) -> type:
+        cls._pt2r_torch_name = torch_name
+        cls._pt2r_leaf = True
+        MODULES[torch_name] = cls
+        return cls
+    return register
+
+
+def public(name: str) -> Callable[..., Any]:
+    """The function model code calls for op ``name`` (one object per name, like torch's)."""
+    name = ALIASES.get(name, name)
+    wrapper = _public.get(name)
+    if wrapper is None:
+        builder = OPS[name]
+
+        def wrapper(*args, **kwargs):
+            from pt2r.replay.context import current
+            return current().op_call(name, builder, args, kwargs, sys._getframe(1))
+
+        wrapper.__name__ = name.rsplit(".", 1)[-1]
+        wrapper.__qualname__ = name
+        wrapper.__doc__ = builder.__doc__
+        _public[name] = wrapper
+    return wrapper
+
+
+def namespace(prefix: str) -> dict[str, Callable[..., Any]]:
+    """The public functions whose qualified names are ``prefix.<attr>``, by attr."""
+    names = [n for n in list(OPS) + list(ALIASES) if n.rpartition(".")[0] == prefix]
+    return {n.rpartition(".")[2]: public(n) for n in names}
+
+
+def unsupported(name: str) -> UnsupportedOpError:
+    """The error for model code touching something of torch the drop-in does not have."""
+    from pt2r.replay.context import _current, source_of
+    frame = sys._getframe(2)
+    source = source_of(frame)
+    call = _current.current_call_name() if _current is not None else None
+    where = f" in call {call!r}" if call and call != "net" else ""
+    at = f" at {source[0]}:{source[1]}" if source else ""
+    return UnsupportedOpError(f"{name} is not supported by pt2r's drop-in torch{where}{at}. "
+                              f"See docs/supported-ops.md for what is.")
+
+
+def missing(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """Recorded calls whose op or leaf module the registry lacks (one entry per distinct target)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for call in meta["calls"]:
+        target = call["target"]
+        if call["kind"] == "op":
+            known = target in OPS
+        else:
+            known = not meta["modules"][call["module"]]["leaf"] or target in MODULES
+        if not known and target not in seen:
+            seen[target] = {"target": target, "kind": call["kind"], "call": call["name"],
+                            "source": call.get("source"), "count": 0}
+        if not known:
+            seen[target]["count"] += 1
+    return list(seen.values())
+
+
+def install_tensor_methods(tensor_class: type) -> None:
+    """Tensor methods and Python operators, each the wrapper of its recorded op name."""
+    from pt2r.calls import OPERATORS
+
+    for name in list(OPS) + list(ALIASES):
+        prefix, _, attr = name.rpartition(".")
+        if prefix == "Tensor" and not (attr.startswith("__") and attr.endswith("__")):
+            setattr(tensor_class, attr, public(name))
+    for dunder, name in OPERATORS.items():
+        if name in OPS:
+            setattr(tensor_class, dunder, public(name))
+        else:
+            setattr(tensor_class, dunder, _unsupported_operator(name))
+
+
+def _unsupported_operator(name: str) -> Callable[..., Any]:
+    def operator(*args: Any, **kwargs: Any) -> Any:
+        raise unsupported(name)
+    operator.__name__ = name.rpartition(".")[2]
+    return operator
