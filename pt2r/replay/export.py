@@ -34,11 +34,27 @@ behavior_version = {behavior_version}
 '''
 
 
+class _DimsProxy(ReturnnDimTagsProxy):
+    """RETURNN's serializer of dim tags, completed for the dim arithmetic kinds it lacks."""
+
+    _METHODS = {"ceildiv": "ceildiv_right", "truediv": "div_right"}
+
+    def dim_ref_repr(self, dim: Any, *, brackets: bool = True, prefer_ref: bool = True) -> str:
+        op = getattr(dim, "derived_from_op", None)
+        if op is not None and not (prefer_ref and dim in self.dim_refs_by_tag) and len(op.inputs) == 2:
+            a, b = (self.dim_ref_repr(x) for x in op.inputs)
+            if op.kind in self._METHODS:
+                return f"{a}.{self._METHODS[op.kind]}({b})"
+            if op.kind == "floordiv":
+                return f"({a} // {b})" if brackets else f"{a} // {b}"
+        return super().dim_ref_repr(dim, brackets=brackets, prefer_ref=prefer_ref)
+
+
 def config_text(ctx: ReplayContext, outputs: dict[str, list[Any]]) -> str:
     """The config as Python source; ``outputs`` maps output layer names to torch-ordered dims."""
     import pt2r
 
-    proxy = ReturnnDimTagsProxy()
+    proxy = _DimsProxy()
     config = proxy.collect_dim_tags_and_transform_config(
         {"extern_data": ctx.extern_data, "network": ctx.net_dict, "pt2r_output_dims": outputs})
     return (_HEADER.format(version=pt2r.__version__, spec=ctx.meta["spec"], behavior_version=BEHAVIOR_VERSION)

@@ -2,6 +2,7 @@
 
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops import registry
-from pt2r.torch.ops import activation, conv, creation, elementwise, padding  # noqa: F401
+from pt2r.torch.ops import (  # noqa: F401  (each registers its ops)
+    activation, conv, creation, elementwise, embedding, linear, norm, padding, reduce, shape)
 
 registry.install_tensor_methods(Tensor)

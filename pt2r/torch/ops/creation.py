@@ -1,8 +1,7 @@
 """Tensors from outside the model: ``torch.load``, ``torch.from_numpy``, parameter initialisers.
 
-``torch.load`` and ``torch.from_numpy`` take their recorded results (the
-replay context does that for every op in `pt2r.calls.EXTERNAL`, so their
-builders never run). Initialisers (``torch.nn.init.*``) leave parameters as
+``torch.load``, ``torch.from_numpy`` and random ops take their recorded
+results (the replay context does that for them, so their builder never runs). Initialisers (``torch.nn.init.*``) leave parameters as
 they are: a parameter's value always comes from the trace.
 """
 
@@ -10,13 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from pt2r.calls import EXTERNAL, RANDOM_OPS
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.registry import op
 
 
-@op("torch.load", "torch.from_numpy")
-def external(*args: Any, **kwargs: Any) -> Any:
-    raise AssertionError("external inputs take their recorded values")
+@op(*sorted(EXTERNAL | RANDOM_OPS))
+def recorded(*args: Any, **kwargs: Any) -> Any:
+    """External inputs and random ops take their recorded values; this never runs."""
+    raise AssertionError("external inputs and random ops take their recorded values")
 
 
 @op(*[f"torch.nn.init.{name}" for name in (

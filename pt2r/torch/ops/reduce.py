@@ -1,0 +1,1 @@
+"""(Being written: see pt2r/torch/ops/README.md.)"""

@@ -1,0 +1,44 @@
+"""Record a model function on PyTorch, then replay it on RETURNN, in this process.
+
+The op tests use this: one line per op, a tiny model function recorded and
+replayed, its every call verified. (The phase boundaries are tested
+separately, in subprocesses: see test_replay.py.)
+"""
+
+import os
+
+import numpy as np
+
+from pt2r.record import record
+from pt2r.replay import replay
+
+TESTS = os.path.dirname(os.path.abspath(__file__))
+OP_SPECS = os.path.join(TESTS, "specs", "ops")
+
+BATCH_MAJOR = {"shape": [None, 5], "batch_dim_axis": 0, "time_dim_axis": 1, "feature_dim_axis": 2,
+               "dtype": "float32"}
+TIME_MAJOR = {"shape": [None, 5], "batch_dim_axis": 1, "time_dim_axis": 0, "feature_dim_axis": 2,
+              "dtype": "float32"}
+
+
+def randn(*shape, seed=0, dtype="float32"):
+    return np.random.RandomState(seed).randn(*shape).astype(dtype)
+
+
+def convert(spec, tmp_path, inputs, input_spec=None, **replay_kwargs):
+    """Record ``spec`` on ``inputs`` and replay the trace; returns the replay result."""
+    trace = os.path.join(str(tmp_path), "trace.h5")
+    record(spec, trace, inputs=inputs, input_spec=input_spec)
+    return replay(trace, os.path.join(str(tmp_path), "out"), **replay_kwargs)
+
+
+def assert_converts(spec, tmp_path, inputs, input_spec=None, **replay_kwargs):
+    """Every call of ``spec`` on ``inputs`` matches PyTorch, and so does the exported net."""
+    result = convert(spec, tmp_path, inputs, input_spec, **replay_kwargs)
+    assert result.passed, result.summary["first_divergence"] or result.summary["standalone"]
+    assert result.summary["checked_calls"] > 0
+    return result
+
+
+def op_spec(family, func):
+    return f"{os.path.join(OP_SPECS, family)}.py:{func}"
