@@ -6,7 +6,7 @@ apart. Framework-free.
 
 from __future__ import annotations
 
-#: Tensor queries that compute nothing: never recorded (the drop-in answers them itself).
+#: Tensor queries that compute nothing, and ``torch.device``: never recorded (the drop-in answers them).
 NOT_RECORDED = frozenset(
     "Tensor." + name for name in (
         "shape dtype device ndim size dim numel nelement __len__ is_floating_point is_complex "
@@ -14,7 +14,7 @@ NOT_RECORDED = frozenset(
         "data_ptr element_size is_cuda is_sparse is_quantized is_meta storage_offset get_device "
         "__repr__ __format__ __hash__ __reduce_ex__ __deepcopy__ __setstate__ __getstate__ "
         "__array__ __dlpack__ __dlpack_device__ retain_grad _version output_nr _base"
-    ).split())
+    ).split()) | {"torch.device"}
 
 #: Ops whose output is random: replay takes their recorded output.
 RANDOM_OPS = frozenset(
@@ -22,8 +22,14 @@ RANDOM_OPS = frozenset(
      "multinomial randperm poisson".split()]
     + ["Tensor." + n for n in "uniform_ normal_ bernoulli_ random_ exponential_ geometric_ "
        "cauchy_ log_normal_ bernoulli multinomial".split()]
-    + ["torch.nn.functional." + n for n in "dropout dropout1d dropout2d dropout3d alpha_dropout "
-       "feature_alpha_dropout gumbel_softmax rrelu".split()])
+    + ["torch.nn.functional." + n for n in "gumbel_softmax".split()])
+
+#: Ops random only while training: (position of ``training``, its default, position of ``p``).
+RANDOM_WHEN_TRAINING = {
+    **{f"torch.nn.functional.{n}": (2, True, 1) for n in "dropout dropout1d dropout2d dropout3d".split()},
+    **{f"torch.nn.functional.{n}": (2, False, 1) for n in "alpha_dropout feature_alpha_dropout".split()},
+    "torch.nn.functional.rrelu": (3, False, None),
+}
 
 #: What the model consumed from outside, recorded through pt2r.record.traced_torch.
 EXTERNAL = frozenset(["torch.load", "torch.from_numpy"])
@@ -45,9 +51,17 @@ OPERATORS = {
 }
 
 
-def is_random(name: str) -> bool:
-    """Whether an op's output is random (parameter initialisers included)."""
-    return name in RANDOM_OPS or name.startswith("torch.nn.init.")
+def is_random(name: str, args: tuple = (), kwargs: dict | None = None) -> bool:
+    """Whether this call's output is random (parameter initialisers and training dropout included)."""
+    if name in RANDOM_OPS or name.startswith("torch.nn.init."):
+        return True
+    if name not in RANDOM_WHEN_TRAINING:
+        return False
+    kwargs = kwargs or {}
+    training_pos, default, p_pos = RANDOM_WHEN_TRAINING[name]
+    training = kwargs.get("training", args[training_pos] if len(args) > training_pos else default)
+    p = kwargs.get("p", args[p_pos] if p_pos is not None and len(args) > p_pos else None)
+    return bool(training) and p != 0
 
 
 def is_in_place(name: str) -> bool:

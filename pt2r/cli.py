@@ -1,4 +1,4 @@
-"""The ``pt2r`` command line: record, inspect.
+"""The ``pt2r`` command line: record, replay, convert, inspect.
 
 Exit codes: 0 success, 1 numeric mismatch, 2 bad usage or bad input (a
 one-paragraph message, no traceback unless ``--debug``), 3 an internal error.
@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from pt2r.errors import InputSpecError, Pt2rError, UsageError
+from pt2r.errors import InputSpecError, Pt2rError
+from pt2r.spec import EXAMPLE_SPEC
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -72,6 +73,67 @@ def cmd_record(args: argparse.Namespace) -> int:
                   f"{result.total_seconds:.2f} s (plain run {result.reference_seconds:.3f} s, traced run "
                   f"{result.traced_seconds:.3f} s); traced vs plain output: max abs difference {worst:.3g}")
     return 0
+
+
+def _progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    return Progress(TextColumn("{task.description:>12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err_console, transient=True)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from pt2r.replay import replay  # imports TensorFlow
+    tasks: dict[str, Any] = {}
+    with _progress() as progress:
+        def report(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = progress.add_task(phase, total=total)
+            progress.update(tasks[phase], completed=done)
+
+        result = replay(args.trace, args.output, model=args.model, use_embedded_source=args.use_embedded_source,
+                        tolerances=_tolerances(args), progress=report)
+    _print_replay(result)
+    return 0 if result.passed else 1
+
+
+def _tolerances(args: argparse.Namespace) -> dict[str, dict[str, float]] | None:
+    if args.atol is None and args.rtol is None:
+        return None
+    from pt2r.compare import DEFAULT_TOLERANCES
+    tol = dict(DEFAULT_TOLERANCES["float32"])
+    tol.update({k: v for k, v in (("atol", args.atol), ("rtol", args.rtol)) if v is not None})
+    return {"float32": tol}
+
+
+def _print_replay(result: Any) -> None:
+    s = result.summary
+    verdict = "[green]every check passes[/green]" if result.passed else "[bold red]checks fail[/bold red]"
+    console.print(f"{verdict}: {s['checked_calls']} calls checked ({s['failed_calls']} failing) of "
+                  f"{s['calls']} recorded; largest error isolated {s['largest_isolated_abs']:.3g}, accumulated "
+                  f"{s['largest_accumulated_abs']:.3g}; standalone check of the exported net: {s['standalone']}")
+    if s["first_divergence"]:
+        console.print(f"[bold]first divergence:[/bold] {s['first_divergence']}", soft_wrap=True)
+    for branch in s["dynamic_branches"]:
+        console.print(f"[yellow]tied to the recorded size:[/yellow] {branch}")
+    console.print(f"wrote {result.config_path}, {result.checkpoint_prefix}.*, "
+                  f"{os.path.join(result.out_dir, 'report.md')} ({s['layers']} layers; {s['seconds']['total']:.1f} s)")
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    """Record into OUTDIR/trace.h5, then replay it: each phase in its own process."""
+    import subprocess
+    os.makedirs(args.output, exist_ok=True)
+    trace = os.path.join(args.output, "trace.h5")
+    common = [sys.executable, "-m", "pt2r.cli"] + (["--debug"] if args.debug else [])
+    record_cmd = common + ["record", args.spec or EXAMPLE_SPEC, "-o", trace]
+    if args.inputs:
+        record_cmd += ["--inputs", args.inputs]
+    if args.input_spec:
+        record_cmd += ["--input-spec", args.input_spec]
+    code = subprocess.call(record_cmd)
+    if code != 0:
+        return code
+    return subprocess.call(common + ["replay", trace, "-o", args.output])
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -140,6 +202,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compress", action="store_true", help="gzip-compress large tensors")
     p.add_argument("-o", "--output", required=True, help="trace file to write (.h5)")
     p.set_defaults(func=cmd_record)
+
+    p = sub.add_parser("replay", help="convert a trace into a RETURNN config and checkpoint, checking every call")
+    p.add_argument("trace")
+    p.add_argument("--model", help="model spec to run (default: the spec the trace was recorded from)")
+    p.add_argument("--use-embedded-source", action="store_true",
+                   help="run the model source embedded in the trace (it is code: only for traces you trust)")
+    p.add_argument("--atol", type=float, help="absolute tolerance for float32 (default 1e-4)")
+    p.add_argument("--rtol", type=float, help="relative tolerance for float32 (default 1e-3)")
+    p.add_argument("-o", "--output", required=True, help="output folder")
+    p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("convert", help="record and replay (each in its own process)")
+    p.add_argument("spec", nargs="?", help=f"model spec (default: the bundled example, {EXAMPLE_SPEC})")
+    p.add_argument("--inputs", help="input array (.npy); default: the spec's example_inputs()")
+    p.add_argument("--input-spec", help="input description (JSON or .json file); default: the spec's INPUT_SPEC")
+    p.add_argument("-o", "--output", required=True, help="output folder (the trace goes to OUTPUT/trace.h5)")
+    p.set_defaults(func=cmd_convert)
 
     p = sub.add_parser("inspect", help="show a trace's call tree and summary")
     p.add_argument("trace")

@@ -63,15 +63,20 @@ def compare(actual: np.ndarray, expected: np.ndarray, *, atol: float, rtol: floa
         b = np.where(mask, b, 0.0)
     if a.size == 0:
         return Comparison(0.0, 0.0, 1.0, True, None, None, None, atol, rtol)
-    both_nan = np.isnan(a) & np.isnan(b)
-    diff = np.where(both_nan, 0.0, np.abs(a - b))
+    # equal values (infinities included) and NaN against NaN agree exactly
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    with np.errstate(invalid="ignore"):  # inf - inf where both are inf: those are "same"
+        diff = np.abs(np.where(same, 0.0, a - b))
     diff = np.where(np.isnan(diff), np.inf, diff)
-    excess = diff - (atol + rtol * np.abs(b))
+    scale = np.where(same, 0.0, np.abs(b))
+    excess = diff - (atol + rtol * scale)
     passed = bool(np.all(excess <= 0))
     worst = np.unravel_index(int(np.argmax(excess if not passed else diff)), a.shape)
-    rel = diff / np.maximum(np.abs(b), np.finfo(np.float64).tiny)
-    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
-    cosine = float(np.sum(a * b) / norm) if norm > 0 else (1.0 if not diff.any() else 0.0)
+    rel = diff / np.maximum(scale, np.finfo(np.float64).tiny)
+    finite = np.isfinite(a) & np.isfinite(b)
+    fa, fb = np.where(finite, a, 0.0), np.where(finite, b, 0.0)
+    norm = float(np.linalg.norm(fa) * np.linalg.norm(fb))
+    cosine = float(np.sum(fa * fb) / norm) if norm > 0 else (1.0 if not diff.any() else 0.0)
     return Comparison(
         max_abs=float(diff.max()), max_rel=float(rel.max()), cosine=cosine, passed=passed,
         worst_index=tuple(int(i) for i in worst), worst_actual=float(actual[worst]),

@@ -95,8 +95,24 @@ def _import_module(name: str) -> ModuleType:
                         f"imported: {exc}. Its traceback follows.", detail=_user_traceback(exc)) from exc
 
 
-def load_spec(spec: str) -> ModelSpec:
+def spec_of_function(func: Callable[[Any, Any], Any]) -> ModelSpec:
+    """A model function given as a Python object (the Python API)."""
+    import inspect
+    module = inspect.getmodule(func)
+    if module is None or not callable(func):
+        raise SpecError(f"{func!r} is not a model function defined in a module.")
+    file = inspect.getsourcefile(func)
+    source = None
+    if file and os.path.isfile(file):
+        with open(file, encoding="utf-8", errors="replace") as f:
+            source = f.read()
+    return ModelSpec(spec=f"{module.__name__}:{func.__qualname__}", func=func, module=module, file=file, source=source)
+
+
+def load_spec(spec: str | Callable[[Any, Any], Any]) -> ModelSpec:
     """Import the spec's module and return its model function with what belongs to it."""
+    if callable(spec):
+        return spec_of_function(spec)
     target, sep, func_name = spec.rpartition(":")
     if not sep or not target or not func_name.isidentifier():
         raise SpecError(f"{spec!r} is not a model spec: expected path/to/file.py:FUNCTION or "

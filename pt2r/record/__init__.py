@@ -15,8 +15,9 @@ import random
 import sys
 import time
 import traceback
+import types
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import h5py
 import msgpack
@@ -94,7 +95,7 @@ def _check_outputs(reference: Any, traced: Any, tolerances: dict | None) -> list
     return checks
 
 
-def record(spec: str, output: str, *, inputs: np.ndarray | None = None,
+def record(spec: str | Callable[[Any, Any], Any], output: str, *, inputs: np.ndarray | None = None,
            input_spec: dict[str, Any] | None = None, tolerances: dict[str, dict[str, float]] | None = None,
            seed: int = DEFAULT_SEED, compress: bool = False) -> RecordResult:
     """Record the model named by ``spec`` into the trace file ``output``."""
@@ -121,7 +122,7 @@ def record(spec: str, output: str, *, inputs: np.ndarray | None = None,
             "versions": {"pt2r": pt2r.__version__, "torch": torch.__version__, "numpy": np.__version__,
                          "python": platform.python_version(), "h5py": h5py.__version__,
                          "msgpack": ".".join(map(str, msgpack.version))},
-            "spec": spec, "spec_file": model.file, "spec_source": model.source,
+            "spec": model.spec, "spec_file": model.file, "spec_source": model.source,
             "seeds": {"python": seed, "numpy": seed, "torch": seed},
             "tolerances": {**compare.DEFAULT_TOLERANCES, **(tolerances or {})},
             "input": {"value": input_ref, "description": description},
@@ -139,3 +140,13 @@ def record(spec: str, output: str, *, inputs: np.ndarray | None = None,
                         traced_seconds=traced_seconds, total_seconds=time.perf_counter() - start,
                         output_check=output_check)
 
+
+
+class _CallableModule(types.ModuleType):
+    """``pt2r.record(...)`` calls `record` while ``pt2r.record`` stays this package."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> RecordResult:
+        return record(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -206,7 +206,7 @@ class Tracer:
         finally:
             self._busy -= 1
         record["output"] = self.encode(output)
-        if calls.is_random(name):
+        if calls.is_random(name, args, kwargs):
             record["random"] = True
         if calls.is_in_place(name) and args and isinstance(args[0], torch.Tensor):
             record["mutated"] = self.encode(args[0])

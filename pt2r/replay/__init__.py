@@ -11,6 +11,10 @@ rebuilds the net from those files alone to check them, and writes
 from __future__ import annotations
 
 import os
+
+# Before TensorFlow is imported (by this package or by the drop-in): no C++ log chatter.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
 import sys
 import tempfile
 import time
@@ -23,6 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from pt2r import compare
+from pt2r.replay import quiet
 from pt2r.errors import ModelError, OutputPathError, Pt2rError, SpecError, UnsupportedOpError
 from pt2r.import_wrapper import make_wrapped_import
 from pt2r.replay import export, report, standalone
@@ -48,7 +53,7 @@ class ReplayResult:
     config_text: str
 
 
-def _load_model(meta: dict[str, Any], model: str | None, use_embedded_source: bool) -> ModelSpec:
+def _load_model(meta: dict[str, Any], model: str | Callable | None, use_embedded_source: bool) -> ModelSpec:
     if model:
         return load_spec(model)
     spec = meta["spec"]
@@ -113,7 +118,7 @@ def _run_model(ctx: ReplayContext, model: ModelSpec) -> Any:
     return output
 
 
-def replay(trace: str, out_dir: str, *, model: str | None = None, use_embedded_source: bool = False,
+def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use_embedded_source: bool = False,
            tolerances: dict[str, dict[str, float]] | None = None, progress: Progress | None = None,
            override: dict[str, Callable] | None = None) -> ReplayResult:
     """Convert the trace at ``trace`` into ``out_dir``; see the module docstring.
@@ -144,7 +149,7 @@ def replay(trace: str, out_dir: str, *, model: str | None = None, use_embedded_s
             outputs_dims = {}
             for i, (tensor, _) in enumerate(pairs):
                 name = "output" if i == 0 else f"output_{i}"
-                ctx.net_dict[name] = {"class": "copy", "from": tensor.layer_name}
+                ctx.net_dict[name] = {"class": "copy", "from": tensor.layer_name, "is_output_layer": True}
                 with ctx.graph.as_default():
                     ctx.network.construct_layer(ctx.net_dict, name)
                 outputs_dims[name] = list(tensor.dims)

@@ -82,6 +82,13 @@ def input_dims(description: dict[str, Any]) -> list[Dim]:
     return [dims[a] for a in range(len(dims))]
 
 
+def set_behavior_version() -> None:
+    """RETURNN's behavior version of the exported config, for this process (as RETURNN sets it when
+    it loads the config): layers are built and verified exactly as they will run."""
+    from returnn.util import BehaviorVersion
+    BehaviorVersion.set(BEHAVIOR_VERSION)
+
+
 class ReplayContext:
     """Builds the RETURNN network for one trace; see the module docstring."""
 
@@ -98,7 +105,6 @@ class ReplayContext:
         self.cursor = 0
         self.namer = Namer(children_of=lambda m: m._modules.items())
         self.checks: list[Check] = []
-        self.call_layers: dict[int, list[str]] = {}  # call index -> names of its output layers
         self.leaf_depth = 0
         self.busy = 0
         self._call_stack: list[int] = []  # recorded indices of the open calls
@@ -120,6 +126,7 @@ class ReplayContext:
         self.extern_data = {"data": extern}
 
         tf.compat.v1.disable_eager_execution()
+        set_behavior_version()
         self.graph = tf.Graph()
         with self.graph.as_default():
             config = Config({"extern_data": self.extern_data, "behavior_version": BEHAVIOR_VERSION})
@@ -183,11 +190,14 @@ class ReplayContext:
         rec = self.calls[index]
         impl = self.override.get(name, impl)
         values.bind_inputs(self, (args, kwargs), (rec["args"], rec["kwargs"]), self.layer_name_for(index))
+        inputs = self._input_snapshots(args, kwargs, rec)
         self._call_stack.append(index)
         self.busy += 1
         try:
-            if self._takes_recorded_output(name, rec, args, kwargs):
-                output = values.decode(self, rec["output"], constant_name=self.layer_name_for(index))
+            if name in calls.RANDOM_OPS and calls.is_in_place(name) and getattr(args[0], "trainable", False):
+                output = args[0]  # initialising a parameter: its value comes from the trace
+            elif name in self.registry.EXTERNAL or name in calls.RANDOM_OPS or values.foldable(args, kwargs):
+                output = self.recorded_output()
             else:
                 output = impl(*args, **kwargs)
         except Pt2rError:
@@ -199,21 +209,23 @@ class ReplayContext:
         finally:
             self.busy -= 1
             self._call_stack.pop()
+        self._add_check(index, output, rec["output"], inputs)
         if rec.get("mutated") is not None and args and isinstance(args[0], values.Tensor):
             values.rebind_in_place(args[0], output)
-        self._add_check(index, output, rec["output"], (args, kwargs), (rec["args"], rec["kwargs"]))
         return output
 
-    def _takes_recorded_output(self, name: str, rec: dict[str, Any], args: tuple, kwargs: dict) -> bool:
-        """External inputs, random ops and ops on constants only take their recorded output;
-        initialising a parameter in place does nothing (its value comes from the trace)."""
+    def current_call(self) -> dict[str, Any]:
+        """The recorded call being built (the innermost open one)."""
+        return self.calls[self._call_stack[-1]]
+
+    def recorded_output(self) -> Any:
+        """The current call's recorded output, as drop-in values (tensors not yet in the net).
+
+        External inputs, random ops and ops on constants only take it instead of building layers."""
         from pt2r.torch import values
 
-        if name in self.registry.EXTERNAL:
-            return True
-        if rec.get("random"):
-            return not (calls.is_in_place(name) and args and getattr(args[0], "trainable", False))
-        return values.foldable(args, kwargs)
+        index = self._call_stack[-1]
+        return values.decode(self, self.calls[index]["output"], constant_name=self.layer_name_for(index))
 
     def module_call(self, module: Any, args: tuple, kwargs: dict, caller: Any) -> Any:
         from pt2r.torch import values
@@ -227,6 +239,7 @@ class ReplayContext:
             rec = self.calls[index]
             values.bind_module_state(self, module, module_name, rec)
             values.bind_inputs(self, (args, kwargs), (rec["args"], rec["kwargs"]), self.layer_name_for(index))
+            inputs = self._input_snapshots(args, kwargs, rec)
             self._call_stack.append(index)
             self.leaf_depth += leaf
             try:
@@ -245,18 +258,24 @@ class ReplayContext:
                 self._call_stack.pop()
         finally:
             self.namer.exit_call()
-        self._add_check(index, output, rec["output"], (args, kwargs), (rec["args"], rec["kwargs"]))
+        self._add_check(index, output, rec["output"], inputs)
         return output
 
-    def _add_check(self, index: int, output: Any, rec_output: Any, inputs: Any, rec_inputs: Any) -> None:
+    @staticmethod
+    def _input_snapshots(args: tuple, kwargs: dict, rec: dict[str, Any]) -> list[tuple[Any, int]]:
+        """The call's input tensors as they are before the call (in-place ops rebind them later)."""
+        from pt2r.torch import values
+
+        return [(t.snapshot(), tid) for t, tid in values.pair_tensors((args, kwargs), (rec["args"], rec["kwargs"]))]
+
+    def _add_check(self, index: int, output: Any, rec_output: Any, inputs: list[tuple[Any, int]]) -> None:
         from pt2r.torch import values
 
         outs = values.pair_tensors(output, rec_output)
         for tensor, tid in outs:
             tensor.learn_dim_values(self, self.recorded_shape(tid))
         if outs:
-            self.checks.append(Check(index, outs, values.pair_tensors(inputs, rec_inputs)))
-            self.call_layers[index] = [t.layer_name for t, _ in outs]
+            self.checks.append(Check(index, [(t.snapshot(), tid) for t, tid in outs], inputs))
 
     # -- network building ----------------------------------------------------
 
@@ -284,6 +303,13 @@ class ReplayContext:
     def dim_value(self, dim: Dim) -> int:
         if dim.dimension is not None:
             return dim.dimension
+        if dim.is_batch_dim() and dim.batch is not None and len(dim.batch.virtual_dims) > 1:
+            # the batch merged with other axes (RETURNN's merged batch dim equals batch_dim)
+            n = 1
+            for virtual in dim.batch.virtual_dims:
+                tag = getattr(virtual, "dim_tag", None)
+                n *= self.dim_values[batch_dim] if tag is None else self.dim_value(tag)
+            return n
         value = self.dim_values.get(dim)
         if value is None:
             raise UnsupportedOpError(f"The size of dim {dim} is not known from the trace.")

@@ -12,6 +12,9 @@ import numpy as np
 import tensorflow as tf
 from returnn.config import Config
 from returnn.tf.network import TFNetwork
+from tensorflow.core.protobuf import rewriter_config_pb2
+
+from pt2r.replay.context import BEHAVIOR_VERSION, set_behavior_version
 
 
 def run_exported(config_path: str, checkpoint_prefix: str, inputs: np.ndarray,
@@ -19,6 +22,10 @@ def run_exported(config_path: str, checkpoint_prefix: str, inputs: np.ndarray,
     """Outputs of the exported net on ``inputs``, each in torch axis order."""
     config = Config()
     config.load_file(config_path)
+    if config.int("behavior_version", 0) != BEHAVIOR_VERSION:
+        raise ValueError(f"{config_path} has behavior_version {config.int('behavior_version', 0)}, "
+                         f"pt2r writes {BEHAVIOR_VERSION}")
+    set_behavior_version()
     graph = tf.Graph()
     with graph.as_default():
         network = TFNetwork(config=config, train_flag=False, eval_flag=False, search_flag=False)
@@ -40,8 +47,12 @@ def run_exported(config_path: str, checkpoint_prefix: str, inputs: np.ndarray,
 
 
 def session_config() -> Any:
-    return tf.compat.v1.ConfigProto(intra_op_parallelism_threads=2, inter_op_parallelism_threads=2,
-                                    device_count={"GPU": 0})
+    config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=2, inter_op_parallelism_threads=2,
+                                      device_count={"GPU": 0})
+    # Grappler's remapper fuses ops (e.g. max(x, a * x) into a leaky relu) and so removes tensors
+    # the verification fetches or feeds.
+    config.graph_options.rewrite_options.remapping = rewriter_config_pb2.RewriterConfig.OFF
+    return config
 
 
 def input_feed(network: Any, inputs: np.ndarray, seq_lens: dict[int, list[int]] | None) -> dict:

@@ -60,6 +60,9 @@ class Verifier:
         if not self.has_seq_lens or batch_dim not in tensor.dims:
             return None
         batch_axis = tensor.dims.index(batch_dim)
+        batch_info = tensor.dims[batch_axis].batch
+        if batch_info is not None and len(batch_info.virtual_dims) > 1:
+            return None  # the batch is merged with other axes: lengths no longer line up per entry
         mask = None
         for axis, d in enumerate(tensor.dims):
             if d.dimension is not None or d == batch_dim or d.dyn_size_ext is None:

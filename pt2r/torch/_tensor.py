@@ -81,6 +81,13 @@ class Tensor:
     def _static_shape(self) -> list[int]:
         return [d.dimension for d in self.dims]
 
+    def snapshot(self) -> Tensor:
+        """This tensor as it is now (in-place ops rebind tensors to new layers later)."""
+        copy = Tensor(self.dims, self.dtype, layer=self._layer, value=self.value, name=self.name,
+                      trainable=self.trainable)
+        copy.blob = self.blob
+        return copy
+
     def learn_dim_values(self, ctx: Any, shape: Sequence[int]) -> None:
         """Remember the recorded sizes of this tensor's dynamic dims (for ``x.shape``)."""
         for d, n in zip(self.dims, shape):

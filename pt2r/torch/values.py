@@ -71,7 +71,7 @@ def _pairs(value: Any, recorded: Any) -> Iterator[tuple[Any, Any]]:
                     if k in rec:
                         yield from _pairs(v, rec[k])
             return
-    if isinstance(value, (list, tuple)) and isinstance(recorded, list):
+    if isinstance(value, (list, tuple)) and isinstance(recorded, (list, tuple)):
         for v, r in zip(value, recorded):
             yield from _pairs(v, r)
     elif isinstance(value, dict) and isinstance(recorded, dict) and "$t" not in recorded:

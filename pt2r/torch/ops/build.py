@@ -74,25 +74,27 @@ def broadcast(*tensors: Tensor) -> tuple[list[Tensor], list[Dim]]:
             pos = ndim - t.ndim + i
             if n != 1 and result[pos] is None:
                 result[pos], result_size[pos] = t.dims[i], n
+    for pos in range(ndim):  # two result axes of equal size must still be two RETURNN dims
+        if result[pos] is not None and result[pos] in result[:pos]:
+            result[pos] = Dim(result_size[pos], name=f"{result[pos].description}_{pos}") \
+                if result[pos].dimension is not None else result[pos]
     out = []
+    for pos in range(ndim):
+        if result[pos] is None:  # size 1 everywhere: the first tensor's axis, shared by all
+            owner = next(t for t in tensors if t.ndim >= ndim - pos)
+            result[pos] = owner.dims[pos - (ndim - owner.ndim)]
     for t in tensors:
         shape = sizes(t)
         squeeze = [t.dims[i] for i, n in enumerate(shape) if n == 1 and result_size[ndim - t.ndim + i] != 1]
         for i, n in enumerate(shape):
-            target = result[ndim - t.ndim + i]
-            if target is not None and n != 1:
-                t = unify(t, i, target)
+            if n != 1 or result_size[ndim - t.ndim + i] == 1:
+                t = unify(t, i, result[ndim - t.ndim + i])
         if squeeze:
             keep = [d for d in t.dims if d not in squeeze]
-            t = make({"class": "squeeze", "from": t, "axis": squeeze}, keep, dtype=t.dtype)
+            t = make({"class": "squeeze", "from": t, "axis": squeeze}, keep, dtype=t.dtype,
+                     name=ctx().layer_name_for() + ".squeeze")
         out.append(t)
-    dims = []
-    for pos in range(ndim):
-        if result[pos] is None:  # size 1 everywhere: keep the first tensor's axis
-            owner = next(t for t in tensors if t.ndim >= ndim - pos)
-            result[pos] = owner.dims[pos - (ndim - owner.ndim)]
-        dims.append(result[pos])
-    return out, dims
+    return out, list(result)
 
 
 def scalar_literal(value: Any) -> str:

@@ -1,8 +1,11 @@
-"""Linear and convolution: Conv1d, ConvTranspose1d and their functional forms.
+"""Convolutions: Conv1d/2d, ConvTranspose1d/2d and their functional forms.
 
 Weights stay in torch's layout; RETURNN's conv layers take them as filter
 layers with their dims named (``filter_perm`` for the transposed conv, whose
-filter must be in TF's raw order).
+filter must be in TF's raw order). What TF's kernels lack is done on the
+filter, in one ``eval`` layer (`_expand_filter`): groups of a transposed
+conv become a block-diagonal filter, dilation (of a transposed conv, or with
+stride) a filter with zeros between its taps.
 """
 
 from __future__ import annotations
@@ -14,76 +17,169 @@ from returnn.tensor import Dim
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
-from pt2r.torch.ops.build import make, unify
+from pt2r.torch.ops.build import ctx, make, unify
 from pt2r.torch.ops.registry import module, op
 from pt2r.torch.values import static_dims
 
+_SPATIAL = {1: "time", 2: "height, width"}
 
-def _single(value: Any) -> int:
+
+def _ntuple(value: Any, n: int, what: str) -> tuple[int, ...]:
     if isinstance(value, (tuple, list)):
-        if len(value) != 1:
-            raise ValueError(f"expected one value for a 1-d conv, got {value}")
-        return int(value[0])
-    return int(value)
+        if len(value) != n:
+            raise ValueError(f"expected {n} values for {what} of a {n}-d conv, got {value}")
+        return tuple(int(v) for v in value)
+    return (int(value),) * n
+
+
+def _check_input(name: str, input: Tensor, n: int) -> None:  # noqa: A002
+    if input.ndim != n + 2:
+        raise ValueError(f"{name} is supported for (batch, channels, {_SPATIAL[n]}) input, not for "
+                         f"{input.ndim}-d input")
 
 
 def _conv_bias(bias: Tensor | None, out_dim: Dim) -> Tensor | None:
     return unify(bias, 0, out_dim) if bias is not None else None
 
 
-@op("torch.nn.functional.conv1d", aliases=("torch.conv1d",))
-def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
-           dilation: Any = 1, groups: int = 1) -> Tensor:
-    if input.ndim != 3:
-        raise ValueError("conv1d is supported for (batch, channels, time) input")
-    batch, in_dim, time = input.dims
-    out_dim, _, k_dim = weight.dims
-    stride, dilation = _single(stride), _single(dilation)
-    if groups == 1:
-        weight = unify(weight, 1, in_dim)
-    if isinstance(padding, str):
-        if padding == "same" and stride != 1:
-            raise ValueError("padding='same' needs stride 1")
-        pad = padding
-    else:
-        pad = _single(padding)
+def _one_or_list(values: tuple[int, ...]) -> int | list[int]:
+    return values[0] if len(set(values)) == 1 else list(values)
+
+
+def _expand_filter(weight: Tensor, groups: int, dilation: tuple[int, ...], dims: list[Dim]) -> Tensor:
+    """A filter without groups or dilation that computes the same, as an eval layer with ``dims``
+    in TF's raw order: (taps.., in, out) for a conv, (taps.., out, in) for a transposed conv.
+
+    ``weight`` is torch's: (out, in/groups, taps..) for a conv, (in, out/groups, taps..) for a
+    transposed conv; call its first two axes (A, B): TF's order is (taps.., B, A) for both.
+    Groups: a block-diagonal filter over (A, B), zero where the channels' groups differ.
+    Dilation: ``d - 1`` zero taps between taps.
+    """
+    w_dims, dtype = weight.dims, weight.dtype.name
+    raw = list(weight.layer.output.dims)
+    n = len(w_dims) - 2
+    perm = [raw.index(d) for d in w_dims]
+    expr = "source(0, auto_convert=False)"  # RETURNN's axis order: made torch's
+    expr = expr if perm == sorted(perm) else f"tf.transpose({expr}, {perm})"
+    a, b = w_dims[0].dimension, w_dims[1].dimension
+    taps = [d.dimension for d in w_dims[2:]]
+    if groups != 1:
+        # (A, B, k..) -> (g, A/g, B, k..) x eye(g, h) -> (g, A/g, h, B, k..) -> (A, h*B, k..)
+        k = "klm"[:n]
+        expr = (f"tf.reshape(tf.einsum('gab{k},gh->gahb{k}', tf.reshape({expr}, {[groups, a // groups, b] + taps}), "
+                f"tf.eye({groups}, dtype={dtype!r})), {[a, groups * b] + taps})")
+        b *= groups
+    for i, d in enumerate(dilation):
+        if d == 1:
+            continue
+        # taps axis of size k -> (k, d), zeros in [:, 1:] -> k*d, cut to d*(k-1)+1
+        axis, shape = 2 + i, [a, b] + taps
+        zeros = f"tf.zeros({shape}, dtype={dtype!r})"
+        merged = shape[:axis] + [taps[i] * d] + shape[axis + 1:]
+        taps[i] = d * (taps[i] - 1) + 1
+        expr = (f"tf.slice(tf.reshape(tf.stack([{expr}] + [{zeros}] * {d - 1}, axis={axis + 1}), {merged}), "
+                f"{[0] * len(shape)}, {[a, b] + taps})")
+    expr = f"tf.transpose({expr}, {list(range(2, 2 + n)) + [1, 0]})"
+    return make({"class": "eval", "from": [weight], "eval": expr, "out_type": {"dim_tags": dims, "dtype": dtype}},
+                dims, dtype=weight.dtype, name=ctx().layer_name_for() + ".filter")
+
+
+def _conv(name: str, n: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,  # noqa: A002
+          padding: Any, dilation: Any, groups: int) -> Tensor:
+    _check_input(name, input, n)
     from returnn.tf.layers.basic import ConvLayer
-    out_time = ConvLayer.calc_out_dim(in_dim=time, filter_size=k_dim.dimension, stride=stride,
-                                      padding=pad, dilation_rate=dilation)
-    if pad == "same" and (dilation * (k_dim.dimension - 1)) % 2:
-        raise ValueError("padding='same' with an even receptive field pads asymmetrically in torch and TF")
+    batch, in_dim, *spatial = input.dims
+    out_dim, _, *k_dims = weight.dims
+    stride, dilation = _ntuple(stride, n, "stride"), _ntuple(dilation, n, "dilation")
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"padding={padding!r} is not supported")
+        if padding == "same" and set(stride) != {1}:
+            raise ValueError("padding='same' needs stride 1")
+        # torch and TF both pad d*(k-1) in total, the odd one on the right
+        pad: Any = padding if padding == "same" else 0
+        pads: Any = (pad,) * n
+    else:
+        pads = _ntuple(padding, n, "padding")
+        pad = _one_or_list(pads)
+    if max(stride) > 1 and max(dilation) > 1:
+        # TF's kernels lack stride with dilation (RETURNN's fallback needs channels-first, the depthwise
+        # conv has none): the dilation goes into the filter, as zero taps
+        k_dims = [Dim(dl * (k.dimension - 1) + 1, name=f"{k.description}:dilated") for k, dl in zip(k_dims, dilation)]
+        # RETURNN pairs a grouped filter's input axis with the dim in_dim // groups
+        weight = _expand_filter(weight, 1, dilation, [*k_dims, in_dim // groups, out_dim])
+        dilation = (1,) * n
+    else:
+        weight = unify(weight, 1, in_dim // groups)
+    out_spatial = [ConvLayer.calc_out_dim(in_dim=s, filter_size=k.dimension, stride=st, padding=p,
+                                          dilation_rate=dl)
+                   for s, k, st, p, dl in zip(spatial, k_dims, stride, pads, dilation)]
     return make({
-        "class": "conv", "from": input, "in_dim": in_dim, "out_dim": out_dim, "in_spatial_dims": [time],
-        "out_spatial_dims": [out_time], "filter_size": [k_dim], "filter": weight, "padding": pad,
-        "strides": stride, "dilation_rate": dilation, "groups": groups,
+        "class": "conv", "from": input, "in_dim": in_dim, "out_dim": out_dim, "in_spatial_dims": spatial,
+        "out_spatial_dims": out_spatial, "filter_size": k_dims, "filter": weight, "padding": pad,
+        "strides": _one_or_list(stride), "dilation_rate": _one_or_list(dilation), "groups": groups,
         "with_bias": bias is not None, "bias": _conv_bias(bias, out_dim),
-    }, [batch, out_dim, out_time], dtype=input.dtype)
+    }, [batch, out_dim, *out_spatial], dtype=input.dtype)
+
+
+def _conv_transpose(name: str, n: int, input: Tensor, weight: Tensor, bias: Tensor | None,  # noqa: A002
+                    stride: Any, padding: Any, output_padding: Any, groups: int, dilation: Any) -> Tensor:
+    _check_input(name, input, n)
+    if isinstance(padding, str):
+        raise ValueError(f"{name} with padding={padding!r} is not supported")
+    batch, in_dim, *spatial = input.dims
+    weight = unify(weight, 0, in_dim)
+    stride, padding = _ntuple(stride, n, "stride"), _ntuple(padding, n, "padding")
+    output_padding, dilation = _ntuple(output_padding, n, "output_padding"), _ntuple(dilation, n, "dilation")
+    taps = [dl * (k.dimension - 1) + 1 for dl, k in zip(dilation, weight.dims[2:])]
+    if groups == 1 and set(dilation) == {1}:
+        _, out_dim, *k_dims = weight.dims
+        filter_perm = [*k_dims, out_dim, in_dim]
+    else:
+        out_dim = weight.dims[1] if groups == 1 else Dim(weight.dims[1].dimension * groups,
+                                                         name=f"{weight.dims[1].description}:out")
+        k_dims = [Dim(k, name=f"{d.description}:tap") for k, d in zip(taps, weight.dims[2:])]
+        weight = _expand_filter(weight, groups, dilation, [*k_dims, out_dim, in_dim])
+        filter_perm = None
+    out_spatial = []
+    for size, k, st, p, op_ in zip(spatial, taps, stride, padding, output_padding):
+        # torch: out = (T - 1) * stride - 2 * padding + (k - 1) + output_padding + 1
+        out = size * st if st != 1 else size
+        extra = k - st - 2 * p + op_
+        out_spatial.append(out + extra if extra > 0 else out - (-extra) if extra else out)
+    return make({
+        "class": "transposed_conv", "from": input, "in_dim": in_dim, "out_dim": out_dim,
+        "in_spatial_dims": spatial, "out_spatial_dims": out_spatial, "filter_size": taps, "strides": list(stride),
+        "padding": "valid", "remove_padding": list(padding), "output_padding": list(output_padding),
+        "filter": weight, **({"filter_perm": filter_perm} if filter_perm else {}),
+        "with_bias": bias is not None, "bias": _conv_bias(bias, out_dim),
+    }, [batch, out_dim, *out_spatial], dtype=input.dtype)
+
+
+@op("torch.nn.functional.conv1d", aliases=("torch.conv1d",))
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,  # noqa: A002
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+@op("torch.nn.functional.conv2d", aliases=("torch.conv2d",))
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,  # noqa: A002
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
 @op("torch.nn.functional.conv_transpose1d", aliases=("torch.conv_transpose1d",))
-def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
                      padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
-    if input.ndim != 3:
-        raise ValueError("conv_transpose1d is supported for (batch, channels, time) input")
-    if groups != 1 or _single(dilation) != 1:
-        raise ValueError("conv_transpose1d with groups or dilation is not supported")
-    batch, in_dim, time = input.dims
-    weight = unify(weight, 0, in_dim)
-    _, out_dim, k_dim = weight.dims
-    stride, padding, output_padding = _single(stride), _single(padding), _single(output_padding)
-    k = k_dim.dimension
-    # torch: out = (T - 1) * stride - 2 * padding + (k - 1) + output_padding + 1
-    out_time = time * stride if stride != 1 else time
-    extra = k - stride - 2 * padding + output_padding
-    if extra:
-        out_time = out_time + extra
-    return make({
-        "class": "transposed_conv", "from": input, "in_dim": in_dim, "out_dim": out_dim,
-        "in_spatial_dims": [time], "out_spatial_dims": [out_time], "filter_size": [k], "strides": [stride],
-        "padding": "valid", "remove_padding": padding, "output_padding": output_padding,
-        "filter": weight, "filter_perm": [k_dim, out_dim, in_dim],
-        "with_bias": bias is not None, "bias": _conv_bias(bias, out_dim),
-    }, [batch, out_dim, out_time], dtype=input.dtype)
+    return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+@op("torch.nn.functional.conv_transpose2d", aliases=("torch.conv_transpose2d",))
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+    return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
 
 
 def _param(*shape: int) -> Parameter:
@@ -91,21 +187,25 @@ def _param(*shape: int) -> Parameter:
 
 
 class _ConvNd(Module):
+    n = 1
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any, padding: Any,
                  dilation: Any, groups: int, bias: bool, padding_mode: str, *, transposed: bool,
                  output_padding: Any = 0):
         super().__init__()
-        if padding_mode != "zeros":
-            raise ValueError(f"padding_mode={padding_mode!r} is not supported (use F.pad before the conv)")
+        n = self.n
+        if padding_mode not in ("zeros", "reflect", "replicate") or (transposed and padding_mode != "zeros"):
+            raise ValueError(f"padding_mode={padding_mode!r} is not supported")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size, self.stride = (_single(kernel_size),), (_single(stride),)
-        self.padding = padding if isinstance(padding, str) else (_single(padding),)
-        self.dilation, self.output_padding = (_single(dilation),), (_single(output_padding),)
+        self.kernel_size, self.stride = _ntuple(kernel_size, n, "kernel_size"), _ntuple(stride, n, "stride")
+        self.padding = padding if isinstance(padding, str) else _ntuple(padding, n, "padding")
+        self.dilation = _ntuple(dilation, n, "dilation")
+        self.output_padding = _ntuple(output_padding, n, "output_padding")
         self.padding_mode, self.transposed = padding_mode, transposed
         if transposed:
-            self.weight = _param(in_channels, out_channels // groups, self.kernel_size[0])
+            self.weight = _param(in_channels, out_channels // groups, *self.kernel_size)
         else:
-            self.weight = _param(out_channels, in_channels // groups, self.kernel_size[0])
+            self.weight = _param(out_channels, in_channels // groups, *self.kernel_size)
         self.bias = _param(out_channels) if bias else None
         if not bias:
             self.register_parameter("bias", None)
@@ -117,30 +217,75 @@ class _ConvNd(Module):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}")
 
+    def _conv_forward(self, input: Tensor, conv: Any) -> Tensor:  # noqa: A002
+        """torch's: with a padding mode other than zeros, ``F.pad`` first, then the conv without padding."""
+        if self.padding_mode == "zeros":
+            return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        from pt2r.torch.ops.padding import pad
+        pads: list[int] = []
+        for pair in reversed(self._padding_pairs()):  # F.pad lists the last axis first
+            pads += pair
+        return conv(pad(input, pads, self.padding_mode), self.weight, self.bias, self.stride, 0, self.dilation,
+                    self.groups)
 
-@module("torch.nn.Conv1d")
-class Conv1d(_ConvNd):
+    def _padding_pairs(self) -> list[tuple[int, int]]:
+        if self.padding == "valid":
+            return [(0, 0)] * self.n
+        if self.padding == "same":
+            totals = [d * (k - 1) for k, d in zip(self.kernel_size, self.dilation)]
+            return [(t // 2, t - t // 2) for t in totals]
+        return [(p, p) for p in self.padding]
+
+
+class _Conv(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
                  dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
                  device: Any = None, dtype: Any = None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, transposed=False)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
-
-@module("torch.nn.ConvTranspose1d")
-class ConvTranspose1d(_ConvNd):
+class _ConvTranspose(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
                  output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1,
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, transposed=True, output_padding=output_padding)
 
-    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+    def _transposed_forward(self, input: Tensor, output_size: Any, conv: Any) -> Tensor:  # noqa: A002
         if output_size is not None:
-            raise ValueError("ConvTranspose1d with output_size is not supported")
-        return conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-                                self.groups, self.dilation)
+            raise ValueError(f"{type(self).__name__} with output_size is not supported (use output_padding)")
+        return conv(input, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups,
+                    self.dilation)
 
+
+@module("torch.nn.Conv1d")
+class Conv1d(_Conv):
+    n = 1
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return self._conv_forward(input, conv1d)
+
+
+@module("torch.nn.Conv2d")
+class Conv2d(_Conv):
+    n = 2
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return self._conv_forward(input, conv2d)
+
+
+@module("torch.nn.ConvTranspose1d")
+class ConvTranspose1d(_ConvTranspose):
+    n = 1
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+        return self._transposed_forward(input, output_size, conv_transpose1d)
+
+
+@module("torch.nn.ConvTranspose2d")
+class ConvTranspose2d(_ConvTranspose):
+    n = 2
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+        return self._transposed_forward(input, output_size, conv_transpose2d)

@@ -1,17 +1,35 @@
-"""Tensors from outside the model: ``torch.load``, ``torch.from_numpy``, parameter initialisers.
+"""Tensor creation (``zeros``, ``full``, ``arange``, ``*_like``, ``new_*``, ``tensor``) and tensors from
+outside the model (``torch.load``, ``torch.from_numpy``, parameter initialisers).
+
+A creation op whose arguments are all constants never reaches its builder:
+the replay context takes its recorded output (`values.foldable`). The
+builders here make the cases that must stay dynamic: sizes taken from a
+dynamic axis (``torch.zeros(b, 5, t)``, ``torch.arange(t)``), tensors shaped
+like one in the net (``zeros_like(x)``, ``x.new_zeros(...)``), values that
+are dynamic sizes (``torch.tensor(t)``). A dynamic size stays its RETURNN dim,
+so the exported net runs on other lengths.
 
 ``torch.load``, ``torch.from_numpy`` and random ops take their recorded
-results (the replay context does that for them, so their builder never runs). Initialisers (``torch.nn.init.*``) leave parameters as
-they are: a parameter's value always comes from the trace.
+results (the replay context does that for them, so their builder never
+runs). Initialisers (``torch.nn.init.*``) leave parameters as they are: a
+parameter's value always comes from the trace.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, Sequence
+
+import numpy as np
 
 from pt2r.calls import EXTERNAL, RANDOM_OPS
+from pt2r.torch import _dtype
+from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
+from pt2r.torch.ops.build import ctx, make
+from pt2r.torch.ops.elementwise import scalar_dtype, cast, compute, literal, size_scalar
 from pt2r.torch.ops.registry import op
+from pt2r.torch.values import static_dims, value_tensor
 
 
 @op(*sorted(EXTERNAL | RANDOM_OPS))
@@ -26,3 +44,201 @@ def recorded(*args: Any, **kwargs: Any) -> Any:
 def init_(tensor: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """Parameter initialisers: the parameter's value comes from the trace."""
     return tensor
+
+
+# -- helpers ------------------------------------------------------------------------
+
+
+def _sizes(size: tuple) -> list[int]:
+    """``zeros(2, t)`` and ``zeros((2, t))`` alike."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for n in size:
+        if not isinstance(n, int):
+            raise ValueError(f"a size of type {type(n).__name__} is not supported (only ints and x.shape sizes)")
+    return list(size)
+
+
+def _dims(sizes: Sequence[int]) -> list:
+    """RETURNN dims for sizes: a dynamic size is its dim, a static one a new static dim."""
+    static = static_dims([int(n) for n in sizes], ctx().layer_name_for())
+    return [n.dim if isinstance(n, SizeValue) else d for n, d in zip(sizes, static)]
+
+
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, (bool, int, float)) and not isinstance(value, SizeValue) and math.isfinite(value)
+
+
+def _fill_like(like: Tensor, value: Any, dtype: _dtype.dtype) -> Tensor:
+    """A tensor with ``like``'s dims, every element ``value`` (a number, dynamic size or 0-dim tensor)."""
+    if isinstance(value, Tensor) and value.ndim:
+        raise ValueError("a fill value tensor of more than 0 dims is not supported")
+    return compute(lambda x, v: f"tf.broadcast_to({v}, tf.shape({x}))", [like, value], [None, dtype], dtype)
+
+
+def filled(sizes: Sequence[int], value: Any, dtype: _dtype.dtype) -> Tensor:
+    """A tensor of ``sizes`` (ints, dynamic sizes) with every element ``value``: a constant layer, or for a
+    value that is no finite Python number (``-inf``, a dynamic size), zeros filled with it."""
+    if dtype.is_complex:
+        raise ValueError("complex tensors are not supported")
+    dims = _dims(sizes)
+    number = value if _finite_number(value) else 0
+    number = bool(number) if dtype is _dtype.bool else float(number) if dtype.is_floating_point else int(number)
+    layer = {"class": "constant", "value": number, "shape": dims, "dtype": dtype.name}
+    if any(d.dimension is None or d.is_batch_dim() for d in dims):
+        layer["shape_deps"] = ["data"]  # the input: batch and sequence lengths of the dynamic dims
+    if _finite_number(value):
+        return make(layer, dims, dtype=dtype)
+    return _fill_like(make(layer, dims, dtype=dtype, name=ctx().layer_name_for() + ".zeros"), value, dtype)
+
+
+def _fill_dtype(value: Any, dtype: _dtype.dtype | None) -> _dtype.dtype:
+    if dtype is not None:
+        return dtype
+    return value.dtype if isinstance(value, Tensor) else scalar_dtype(value)
+
+
+# -- zeros, ones, full ------------------------------------------------------------
+
+
+@op("torch.zeros")
+def zeros(*size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:
+    return filled(_sizes(size), 0, dtype or _dtype.float32)
+
+
+@op("torch.ones")
+def ones(*size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:
+    return filled(_sizes(size), 1, dtype or _dtype.float32)
+
+
+@op("torch.full")
+def full(size: Any, fill_value: Any, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:
+    return filled(_sizes((size,)), fill_value, _fill_dtype(fill_value, dtype))
+
+
+@op("Tensor.new_zeros")
+def new_zeros(input: Tensor, *size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
+    return filled(_sizes(size), 0, dtype or input.dtype)
+
+
+@op("Tensor.new_ones")
+def new_ones(input: Tensor, *size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
+    return filled(_sizes(size), 1, dtype or input.dtype)
+
+
+@op("Tensor.new_full")
+def new_full(input: Tensor, size: Any, fill_value: Any, *, dtype: _dtype.dtype | None = None,  # noqa: A002
+             **kwargs: Any) -> Tensor:
+    return filled(_sizes((size,)), fill_value, dtype or input.dtype)
+
+
+@op("torch.zeros_like")
+def zeros_like(input: Tensor, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
+    return _fill_like(input, 0, dtype or input.dtype)
+
+
+@op("torch.ones_like")
+def ones_like(input: Tensor, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
+    return _fill_like(input, 1, dtype or input.dtype)
+
+
+@op("torch.full_like")
+def full_like(input: Tensor, fill_value: Any, *, dtype: _dtype.dtype | None = None,  # noqa: A002
+              **kwargs: Any) -> Tensor:
+    return _fill_like(input, fill_value, dtype or input.dtype)
+
+
+@op("Tensor.zero_")
+def zero_(input: Tensor) -> Tensor:  # noqa: A002
+    return _fill_like(input, 0, input.dtype)
+
+
+@op("Tensor.fill_")
+def fill_(input: Tensor, value: Any) -> Tensor:  # noqa: A002
+    return _fill_like(input, value, input.dtype)
+
+
+# -- arange ---------------------------------------------------------------------------
+
+
+def _integral(value: Any) -> bool:
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
+@op("torch.arange")
+def arange(*args: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:
+    """``arange(end)`` / ``arange(start, end, step)``; a dynamic ``end`` gives a range over its dim
+    (``range_in_axis``), so the length follows the input's length in the exported net."""
+    bounds = {k: kwargs.pop(k) for k in ("start", "end", "step") if k in kwargs}
+    if len(args) == 1 and "end" not in bounds:
+        bounds["end"] = args[0]
+    else:
+        bounds.update(zip(("start", "end", "step"), args))
+    start, end, step = bounds.get("start", 0), bounds["end"], bounds.get("step", 1)
+    for value in (start, end, step):
+        if isinstance(value, Tensor):
+            raise ValueError("arange with tensor bounds (a data-dependent length) is not supported")
+    if dtype is None:
+        dtype = _dtype.float32 if any(isinstance(v, float) for v in (start, end, step)) else _dtype.int64
+    if isinstance(start, SizeValue) or isinstance(step, SizeValue):
+        raise ValueError("arange with a dynamic start or step is not supported")
+    if not isinstance(end, SizeValue):  # static: usually folded by the context already
+        return value_tensor(np.arange(start, end, step).astype(dtype.name), dtype.name, ctx().layer_name_for())
+    if not (_integral(start) and _integral(step)) or step <= 0:
+        raise ValueError("arange over a dynamic size with a non-integer or non-positive start/step is not supported")
+    start, step = int(start), int(step)
+    dim = end.dim - start if start >= 0 else end.dim + (-start)
+    if step != 1:
+        dim = dim.ceildiv_right(step)
+    ctx().dim_values.setdefault(dim, max(0, math.ceil((int(end) - start) / step)))  # for sizes() before the check
+    positions = make({"class": "range_in_axis", "from": "data", "axis": dim, "dtype": "int64"}, [dim],
+                     dtype=_dtype.int64)
+    if start == 0 and step == 1:
+        return cast(positions, dtype)
+    return compute(lambda p: f"({p} * {literal(step, dtype)} + {literal(start, dtype)})", [positions], [dtype],
+                   dtype)
+
+
+# -- tensor from data -------------------------------------------------------------------
+
+
+def _from_data(data: Any, dtype: _dtype.dtype | None) -> Tensor:
+    """``torch.tensor(data)`` for data holding dynamic sizes or tensors in the net (else it is folded)."""
+    if isinstance(data, Tensor):
+        return cast(data, dtype or data.dtype, copy=True)
+    if isinstance(data, SizeValue):
+        return cast(size_scalar(data), dtype or _dtype.int64)
+    if isinstance(data, (list, tuple)) and all(isinstance(v, (int, float)) for v in data):
+        dtype = dtype or (_dtype.float32 if any(isinstance(v, float) for v in data) else _dtype.int64)
+        parts = [size_scalar(v) if isinstance(v, SizeValue) else v for v in data]
+        sources = [p for p in parts if isinstance(p, Tensor)]
+        terms, i = [], 0
+        for p in parts:
+            if isinstance(p, Tensor):
+                terms.append(f"tf.cast(tf.reshape(source({i}), []), {dtype.name!r})")
+                i += 1
+            else:
+                terms.append(literal(p, dtype))
+        dims = _dims([len(parts)])
+        return make({"class": "eval", "from": sources, "eval": f"tf.stack([{', '.join(terms)}])",
+                     "out_type": {"dim_tags": dims, "dtype": dtype.name}}, dims, dtype=dtype)
+    raise ValueError(f"torch.tensor of {type(data).__name__} holding dynamic values is not supported "
+                     f"(only a size, a flat list of sizes and numbers, or a tensor)")
+
+
+@op("torch.tensor")
+def tensor(data: Any, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:
+    return _from_data(data, dtype)
+
+
+@op("torch.as_tensor")
+def as_tensor(data: Any, dtype: _dtype.dtype | None = None, device: Any = None) -> Tensor:
+    """Like ``torch.tensor``, but a tensor of the wanted dtype is returned as it is."""
+    if isinstance(data, Tensor):
+        return cast(data, dtype or data.dtype)
+    return _from_data(data, dtype)
+
+
+@op("Tensor.new_tensor")
+def new_tensor(input: Tensor, data: Any, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
+    return _from_data(data, dtype or input.dtype)

@@ -1,63 +1,494 @@
-"""Elementwise arithmetic with torch broadcasting and Python scalars."""
+"""Elementwise ops: arithmetic, comparisons, unary math, clamp, where / masked_fill, casts.
+
+Each op is one ``eval`` layer computing what torch computes: operands are
+broadcast as torch does (`build.broadcast`) and cast to the dtype torch
+promotes to (`promote`, torch's rules for dimensioned tensors, 0-dim tensors
+and Python scalars). Python scalars become TF constants; a dynamic size used
+as a scalar (``x / t`` with ``t = x.shape[2]``) becomes a layer holding its
+value at run time (`size_scalar`), so the exported net stays dynamic.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+import weakref
+from typing import Any, Callable, Sequence
 
+from pt2r.torch import _dtype
+from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
-from pt2r.torch.ops.build import broadcast, eval_layer, result_dtype, scalar_literal
+from pt2r.torch._tensor import device as _device
+from pt2r.torch.ops.build import broadcast, ctx, make
 from pt2r.torch.ops.registry import op
 
-_TF_OPS = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+# -- dtype promotion (torch's c10 ResultTypeState) ----------------------------
+
+_INTS = (_dtype.uint8, _dtype.int8, _dtype.int16, _dtype.int32, _dtype.int64)
 
 
-def _binary(a: Any, b: Any, symbol: str) -> Tensor:
-    """``a <symbol> b`` where at least one side is a tensor."""
-    dtype = result_dtype(a, b)
-    tensors = [t for t in (a, b) if isinstance(t, Tensor)]
-    tensors, dims = broadcast(*tensors)
-    sources, operands = [], []
-    for value in (a, b):
-        if isinstance(value, Tensor):
-            operands.append(f"tf.cast(source({len(sources)}), {dtype.name!r})")
-            sources.append(tensors[len(sources)])
+def _category(dt: _dtype.dtype) -> int:
+    return 0 if dt is _dtype.bool else 1 if dt in _INTS else 3 if dt.is_complex else 2
+
+
+def promote_types(a: _dtype.dtype, b: _dtype.dtype) -> _dtype.dtype:
+    """``torch.promote_types``."""
+    if a is b or b is _dtype.bool:
+        return a
+    if a is _dtype.bool:
+        return b
+    ca, cb = _category(a), _category(b)
+    if ca != cb:
+        return a if ca > cb else b
+    if ca == 2 and {a, b} == {_dtype.float16, _dtype.bfloat16}:
+        return _dtype.float32
+    if ca == 1 and _dtype.uint8 in (a, b):  # unsigned with signed: a signed type holding both
+        other = b if a is _dtype.uint8 else a
+        return _dtype.int16 if other is _dtype.int8 else other
+    return a if a.itemsize >= b.itemsize else b
+
+
+def scalar_dtype(value: Any) -> _dtype.dtype:
+    if isinstance(value, bool):
+        return _dtype.bool
+    if isinstance(value, int):
+        return _dtype.int64
+    if isinstance(value, float):
+        return _dtype.float32  # torch's default dtype
+    if isinstance(value, complex):
+        return _dtype.complex64
+    raise TypeError(f"expected a tensor or a Python number, got {type(value).__name__}")
+
+
+def _combine(higher: _dtype.dtype | None, lower: _dtype.dtype | None) -> _dtype.dtype | None:
+    """A lower tier (0-dim tensors, then Python scalars) only counts if of a higher category."""
+    if higher is None or lower is None:
+        return higher or lower
+    if _category(higher) >= 2 and _category(higher) >= _category(lower):
+        return higher
+    if higher is _dtype.bool or _category(lower) > _category(higher):
+        return promote_types(higher, lower)
+    return higher
+
+
+def promote(*operands: Any) -> _dtype.dtype:
+    """The dtype torch computes ``operands`` in (``None`` operands are skipped)."""
+    tiers: list[_dtype.dtype | None] = [None, None, None]  # dimensioned, 0-dim, Python scalars
+    for o in operands:
+        if o is None:
+            continue
+        tier, dt = (0 if o.ndim else 1, o.dtype) if isinstance(o, Tensor) else (2, scalar_dtype(o))
+        tiers[tier] = dt if tiers[tier] is None else promote_types(tiers[tier], dt)
+    result = _combine(tiers[0], _combine(tiers[1], tiers[2]))
+    if result is None:
+        raise TypeError("no operand to promote")
+    return result
+
+
+def _floating(dt: _dtype.dtype) -> _dtype.dtype:
+    """The dtype of a float-valued op (``exp``, true division) on ``dt``."""
+    return dt if dt.is_floating_point or dt.is_complex else _dtype.float32
+
+
+# -- building eval layers -------------------------------------------------------
+
+
+def literal(value: Any, dt: _dtype.dtype) -> str:
+    """A Python scalar as a TF constant of ``dt``, converted as torch converts it (ints truncate)."""
+    if isinstance(value, complex) or dt.is_complex:
+        raise ValueError("complex scalars are not supported")
+    if dt is _dtype.bool:
+        text = repr(bool(value))
+    elif not dt.is_floating_point:
+        text = repr(int(value))
+    else:
+        value = float(value)
+        text = repr(value) if math.isfinite(value) else f"float({str(value)!r})"
+    return f"tf.constant({text}, dtype={dt.name!r})"
+
+
+def size_scalar(size: SizeValue) -> Tensor:
+    """A 0-dim layer holding a dynamic size at run time: the padded size (the max over the batch).
+
+    Built once per dim and replay (``length`` of the input's batch / sequence lengths)."""
+    context = ctx()
+    cache = _SIZES.setdefault(context, {})
+    if size.dim not in cache:
+        name = context.layer_name_for() + ".size"
+        layer = context.add_layer({"class": "length", "from": "data", "axis": size.dim, "dtype": "int32"}, name=name)
+        length = Tensor(list(layer.output.dims), _dtype.int32, layer=layer)
+        if length.dims:  # per sequence
+            length = make({"class": "reduce", "from": length, "mode": "max", "axis": list(length.dims)}, [],
+                          dtype=_dtype.int32, name=name)
+        cache[size.dim] = length
+    return cache[size.dim]
+
+
+_SIZES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # replay context -> {dim: size layer}
+
+
+def compute(expr: Callable[..., str], args: Sequence[Any], casts: Sequence[_dtype.dtype | None],
+            dtype: _dtype.dtype) -> Tensor:
+    """An eval layer ``expr(*terms)`` with torch broadcasting, its result of ``dtype``.
+
+    ``args`` are tensors, dynamic sizes or Python scalars; term i is arg i cast to ``casts[i]``
+    (``None``: a tensor as it is).
+    """
+    args = [size_scalar(a) if isinstance(a, SizeValue) else a for a in args]
+    tensors, dims = broadcast(*[a for a in args if isinstance(a, Tensor)])
+    adjusted = iter(tensors)
+    sources: list[Tensor] = []
+    terms = []
+    for arg, cast in zip(args, casts):
+        if isinstance(arg, Tensor):
+            t = next(adjusted)
+            term = f"source({len(sources)})"
+            sources.append(t)
+            terms.append(term if cast is None or cast is t.dtype else f"tf.cast({term}, {cast.name!r})")
         else:
-            operands.append(f"tf.constant({scalar_literal(value)}, dtype={dtype.name!r})")
-    return eval_layer(f"({operands[0]} {symbol} {operands[1]})", sources, dims, dtype)
+            terms.append(literal(arg, cast or scalar_dtype(arg)))
+    return make({"class": "eval", "from": sources, "eval": expr(*terms), "out_type": {"dtype": dtype.name},
+                 "allow_broadcast_all_sources": True}, dims, dtype=dtype)
+
+
+def _binary(a: Any, b: Any, fmt: str, *, dtype: _dtype.dtype | None = None,
+            out: _dtype.dtype | None = None) -> Tensor:
+    """``fmt.format(a, b)`` computed in ``dtype`` (default: promoted), result of ``out`` (default ``dtype``)."""
+    dtype = dtype or promote(a, b)
+    return compute(lambda x, y: fmt.format(x, y), [a, b], [dtype, dtype], out or dtype)
+
+
+# -- arithmetic ------------------------------------------------------------------
 
 
 @op("Tensor.add", "torch.add")
-def add(input: Any, other: Any, alpha: Any = 1) -> Tensor:  # noqa: A002
-    return _binary(input, other if alpha == 1 else _binary(other, alpha, "*"), "+")
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    if promote(input, other) is _dtype.bool:  # torch adds booleans as a logical or
+        return _binary(input, other, "tf.math.logical_or({}, {})")
+    if alpha == 1:
+        return _binary(input, other, "({} + {})")
+    dtype = promote(input, other)
+    return compute(lambda x, y, a: f"({x} + {a} * {y})", [input, other, alpha], [dtype] * 3, dtype)
 
 
-@op("Tensor.sub", "torch.sub")
-def sub(input: Any, other: Any, alpha: Any = 1) -> Tensor:  # noqa: A002
-    return _binary(input, other if alpha == 1 else _binary(other, alpha, "*"), "-")
+@op("Tensor.sub", "torch.sub", "torch.subtract", "Tensor.subtract")
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    if alpha == 1:
+        return _binary(input, other, "({} - {})")
+    dtype = promote(input, other)
+    return compute(lambda x, y, a: f"({x} - {a} * {y})", [input, other, alpha], [dtype] * 3, dtype)
 
 
-@op("Tensor.__rsub__")
-def rsub(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    return _binary(other, input, "-")
+@op("Tensor.__rsub__", "torch.rsub")
+def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    return sub(other, input, alpha=alpha)
 
 
-@op("Tensor.mul", "torch.mul")
+@op("Tensor.mul", "torch.mul", "torch.multiply", "Tensor.multiply")
 def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
-    return _binary(input, other, "*")
+    if promote(input, other) is _dtype.bool:  # torch multiplies booleans as a logical and
+        return _binary(input, other, "tf.math.logical_and({}, {})")
+    return _binary(input, other, "({} * {})")
 
 
-@op("Tensor.div", "torch.div")
-def div(input: Any, other: Any, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
-    if rounding_mode is not None:
-        raise ValueError(f"div with rounding_mode={rounding_mode!r} is not supported")
-    return _binary(input, other, "/")
+@op("Tensor.div", "torch.div", "torch.divide", "Tensor.divide")
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
+    if rounding_mode is None:
+        return _binary(input, other, "({} / {})", dtype=_floating(promote(input, other)))
+    if rounding_mode == "floor":
+        return _binary(input, other, "tf.math.floordiv({}, {})")
+    if rounding_mode == "trunc":
+        dtype = promote(input, other)
+        if dtype.is_floating_point:  # trunc(a / b), as torch
+            return _binary(input, other, "(lambda q: tf.sign(q) * tf.floor(tf.abs(q)))({} / {})")
+        return _binary(input, other, "tf.truncatediv({}, {})")
+    raise ValueError(f"div with rounding_mode={rounding_mode!r} is not supported")
+
+
+@op("torch.true_divide", "Tensor.true_divide")
+def true_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return div(input, other)
 
 
 @op("Tensor.__rdiv__")
 def rdiv(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    return _binary(other, input, "/")
+    return div(other, input)
 
 
-@op("Tensor.neg", "torch.neg")
-def neg(input: Tensor) -> Tensor:  # noqa: A002
-    return eval_layer("-source(0)", [input], input.dims, input.dtype)
+@op("Tensor.__floordiv__", "torch.floor_divide", "Tensor.floor_divide")
+def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return _binary(input, other, "tf.math.floordiv({}, {})")
+
+
+@op("Tensor.__rfloordiv__")
+def rfloordiv(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    return floor_divide(other, input)
+
+
+@op("Tensor.remainder", "torch.remainder")
+def remainder(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Python's modulo (the result has the divisor's sign), as ``tf.math.floormod``."""
+    return _binary(input, other, "tf.math.floormod({}, {})")
+
+
+@op("Tensor.__rmod__")
+def rmod(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    return remainder(other, input)
+
+
+@op("Tensor.pow", "torch.pow")
+def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001,A002
+    return _binary(input, exponent, "tf.pow({}, {})")
+
+
+@op("Tensor.__rpow__")
+def rpow(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    return pow(other, input)
+
+
+@op("torch.maximum", "Tensor.maximum")
+def maximum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return _binary(input, other, "tf.maximum({}, {})")
+
+
+@op("torch.minimum", "Tensor.minimum")
+def minimum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return _binary(input, other, "tf.minimum({}, {})")
+
+
+# in place: the replay context rebinds the mutated tensor to the result (cast back to its dtype)
+
+@op("Tensor.add_")
+def add_(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    return cast(add(input, other, alpha=alpha), input.dtype)
+
+
+@op("Tensor.sub_")
+def sub_(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    return cast(sub(input, other, alpha=alpha), input.dtype)
+
+
+@op("Tensor.mul_")
+def mul_(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    return cast(mul(input, other), input.dtype)
+
+
+@op("Tensor.div_")
+def div_(input: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
+    return cast(div(input, other, rounding_mode=rounding_mode), input.dtype)
+
+
+@op("Tensor.pow_")
+def pow_(input: Tensor, exponent: Any) -> Tensor:  # noqa: A002
+    return cast(pow(input, exponent), input.dtype)
+
+
+# -- comparisons and logic ----------------------------------------------------------
+
+_COMPARE = {"gt": "greater", "ge": "greater_equal", "lt": "less", "le": "less_equal", "eq": "equal",
+            "ne": "not_equal"}
+
+
+def _compare(kind: str) -> Callable[[Any, Any], Any]:
+    def comparison(input: Any, other: Any) -> Any:  # noqa: A002
+        if not isinstance(other, (Tensor, bool, int, float)):
+            return NotImplemented  # ``x == None``: torch answers NotImplemented too (Python then says False)
+        return _binary(input, other, f"tf.math.{_COMPARE[kind]}({{}}, {{}})", out=_dtype.bool)
+    comparison.__name__ = kind
+    return comparison
+
+
+_COMPARE_NAMES = {"gt": ("greater",), "ge": ("greater_equal",), "lt": ("less",), "le": ("less_equal",),
+                  "eq": (), "ne": ("not_equal",)}
+for _kind, _aliases in _COMPARE_NAMES.items():
+    op(f"Tensor.{_kind}", f"torch.{_kind}", *[f"{p}.{a}" for a in _aliases for p in ("Tensor", "torch")],
+       *(["Tensor.__eq__"] if _kind == "eq" else []))(_compare(_kind))
+
+
+def _logical(kind: str) -> Callable[..., Tensor]:
+    def logical(input: Any, other: Any) -> Tensor:  # noqa: A002
+        return compute(lambda x, y: f"tf.math.logical_{kind}({x}, {y})", [input, other],
+                       [_dtype.bool, _dtype.bool], _dtype.bool)
+    return logical
+
+
+def _bitwise(kind: str) -> Callable[..., Tensor]:
+    """``&``, ``|``, ``^``: logical on bool tensors, bitwise on integers."""
+    def bitwise(input: Any, other: Any) -> Tensor:  # noqa: A002
+        dtype = promote(input, other)
+        if dtype is _dtype.bool:
+            return _logical(kind)(input, other)
+        if _category(dtype) != 1:
+            raise ValueError(f"bitwise {kind} of {dtype} is not supported")
+        return _binary(input, other, f"tf.bitwise.bitwise_{kind}({{}}, {{}})")
+    return bitwise
+
+
+for _kind in ("and", "or", "xor"):
+    op(f"torch.logical_{_kind}", f"Tensor.logical_{_kind}")(_logical(_kind))
+    op(f"Tensor.__{_kind}__", f"torch.bitwise_{_kind}", f"Tensor.bitwise_{_kind}")(_bitwise(_kind))
+
+
+@op("torch.logical_not", "Tensor.logical_not")
+def logical_not(input: Tensor) -> Tensor:  # noqa: A002
+    return compute(lambda x: f"tf.logical_not({x})", [input], [_dtype.bool], _dtype.bool)
+
+
+@op("Tensor.__invert__", "torch.bitwise_not", "Tensor.bitwise_not")
+def invert(input: Tensor) -> Tensor:  # noqa: A002
+    if input.dtype is _dtype.bool:
+        return logical_not(input)
+    if _category(input.dtype) != 1:
+        raise ValueError(f"~ of {input.dtype} is not supported")
+    return compute(lambda x: f"tf.bitwise.invert({x})", [input], [None], input.dtype)
+
+
+# -- unary math ------------------------------------------------------------------------
+
+#: float-valued functions (integer inputs give float32, as in torch)
+_FLOAT_UNARY = {"exp": "tf.exp({})", "log": "tf.math.log({})", "sqrt": "tf.sqrt({})", "rsqrt": "tf.math.rsqrt({})",
+                "log1p": "tf.math.log1p({})", "expm1": "tf.math.expm1({})", "reciprocal": "tf.math.reciprocal({})",
+                "sin": "tf.sin({})", "cos": "tf.cos({})", "log2": f"(tf.math.log({{}}) / {math.log(2.0)!r})"}
+#: functions keeping the dtype; ``None``: identity on integers
+_SAME_UNARY = {"abs": "tf.abs({})", "neg": "tf.negative({})", "sign": "tf.sign({})", "square": "tf.square({})",
+               "floor": ("tf.floor({})", None), "ceil": ("tf.math.ceil({})", None),
+               "round": ("tf.round({})", None), "trunc": ("(lambda v: tf.sign(v) * tf.floor(tf.abs(v)))({})", None)}
+
+
+def _unary(name: str, fmt: str | tuple[str, None], floating: bool) -> Callable[..., Tensor]:
+    def unary(input: Tensor, **kwargs: Any) -> Tensor:  # noqa: A002
+        if kwargs.get("decimals", 0):
+            raise ValueError(f"{name} with decimals is not supported")
+        dtype = _floating(input.dtype) if floating else input.dtype
+        text = fmt
+        if isinstance(fmt, tuple):
+            text = fmt[0] if dtype.is_floating_point else "tf.identity({})"
+        return compute(lambda x: text.format(x), [input], [dtype], dtype)
+    unary.__name__ = name
+    return unary
+
+
+for _table, _floats in ((_FLOAT_UNARY, True), (_SAME_UNARY, False)):
+    for _name, _fmt in _table.items():
+        op(f"torch.{_name}", f"Tensor.{_name}")(_unary(_name, _fmt, _floats))
+
+
+@op("torch.clamp", "Tensor.clamp", "torch.clip", "Tensor.clip")
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001,A002
+    if min is None and max is None:
+        raise ValueError("clamp without min and max is not supported")
+    dtype = promote(input, min, max)
+    bounds = [b for b in (min, max) if b is not None]
+
+    def expr(x: str, *b: str) -> str:
+        lo, hi = (b[0] if min is not None else None), (b[-1] if max is not None else None)
+        x = f"tf.maximum({x}, {lo})" if lo else x
+        return f"tf.minimum({x}, {hi})" if hi else x
+    return compute(expr, [input, *bounds], [dtype] * (1 + len(bounds)), dtype)
+
+
+@op("torch.clamp_min", "Tensor.clamp_min")
+def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A001,A002
+    return clamp(input, min=min)
+
+
+@op("torch.clamp_max", "Tensor.clamp_max")
+def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A001,A002
+    return clamp(input, max=max)
+
+
+@op("Tensor.clamp_", "Tensor.clip_")
+def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001,A002
+    return cast(clamp(input, min, max), input.dtype)
+
+
+# -- selection --------------------------------------------------------------------------
+
+
+@op("torch.where")
+def where(condition: Tensor, input: Any = None, other: Any = None) -> Tensor:  # noqa: A002
+    if input is None or other is None:
+        raise ValueError("torch.where(condition) (the indices of nonzero elements) is not supported")
+    dtype = promote(input, other)
+    return compute(lambda c, x, y: f"tf.where({c}, {x}, {y})", [condition, input, other],
+                   [_dtype.bool, dtype, dtype], dtype)
+
+
+@op("Tensor.where")
+def tensor_where(input: Tensor, condition: Tensor, other: Any) -> Tensor:  # noqa: A002
+    return where(condition, input, other)
+
+
+@op("Tensor.masked_fill", "torch.masked_fill", "Tensor.masked_fill_")
+def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A002
+    """``value`` (a number or a 0-dim tensor) where ``mask``; the result keeps ``input``'s dtype."""
+    if isinstance(value, Tensor) and value.ndim:
+        raise ValueError("masked_fill with a value tensor of more than 0 dims is not supported")
+    return compute(lambda x, m, v: f"tf.where({m}, {v}, {x})", [input, mask, value],
+                   [None, _dtype.bool, input.dtype], input.dtype)
+
+
+# -- casts ------------------------------------------------------------------------------
+
+
+def cast(input: Tensor, dtype: _dtype.dtype, *, copy: bool = False) -> Tensor:
+    """``input`` as ``dtype``; the tensor itself when it already is (torch returns ``self`` too)."""
+    if dtype is input.dtype and not copy:
+        return input
+    if dtype.is_complex or input.dtype.is_complex:
+        raise ValueError("casts to or from complex dtypes are not supported")
+    return compute(lambda x: f"tf.identity({x})", [input], [dtype], dtype)
+
+
+_CASTS = {"float": _dtype.float32, "double": _dtype.float64, "half": _dtype.float16, "long": _dtype.int64,
+          "int": _dtype.int32, "short": _dtype.int16, "char": _dtype.int8, "byte": _dtype.uint8,
+          "bool": _dtype.bool}
+
+
+def _cast_method(dtype: _dtype.dtype) -> Callable[..., Tensor]:
+    def method(input: Tensor, memory_format: Any = None) -> Tensor:  # noqa: A002
+        return cast(input, dtype)
+    return method
+
+
+for _name, _dt in _CASTS.items():
+    op(f"Tensor.{_name}")(_cast_method(_dt))
+
+
+@op("Tensor.type_as")
+def type_as(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return cast(input, other.dtype)
+
+
+@op("Tensor.to")
+def to(input: Tensor, *args: Any, dtype: _dtype.dtype | None = None, device: Any = None,  # noqa: A002
+       non_blocking: bool = False, copy: bool = False, memory_format: Any = None) -> Tensor:
+    """``x.to(dtype)``, ``x.to(device)``, ``x.to(device, dtype)``, ``x.to(other)``: the device is ignored."""
+    for arg in args:
+        if isinstance(arg, _dtype.dtype):
+            dtype = arg
+        elif isinstance(arg, Tensor):
+            dtype = arg.dtype
+        elif not (arg is None or isinstance(arg, (str, int, _device))):
+            raise ValueError(f"Tensor.to with a {type(arg).__name__} argument is not supported")
+    return cast(input, dtype or input.dtype, copy=copy)
+
+
+_TYPE_NAMES = {"Float": _dtype.float32, "Double": _dtype.float64, "Half": _dtype.float16, "Long": _dtype.int64,
+               "Int": _dtype.int32, "Short": _dtype.int16, "Char": _dtype.int8, "Byte": _dtype.uint8,
+               "Bool": _dtype.bool}
+
+
+@op("Tensor.type")
+def type_(input: Tensor, dtype: Any = None, non_blocking: bool = False) -> Any:  # noqa: A002
+    """``x.type(torch.float32)`` / ``x.type("torch.FloatTensor")``; ``x.type()`` is the type's name."""
+    if dtype is None:
+        names = [k for k, v in _TYPE_NAMES.items() if v is input.dtype]
+        if not names:
+            raise ValueError(f"Tensor.type() of a {input.dtype} tensor is not supported")
+        return f"torch.{names[0]}Tensor"
+    if isinstance(dtype, str):
+        key = dtype.removeprefix("torch.").removesuffix("Tensor")
+        if key not in _TYPE_NAMES:
+            raise ValueError(f"Tensor.type({dtype!r}) is not supported")
+        dtype = _TYPE_NAMES[key]
+    return cast(input, dtype)

@@ -1,1 +1,321 @@
-"""(Being written: see pt2r/torch/ops/README.md.)"""
+"""Norms and regularizers: LayerNorm, GroupNorm, BatchNorm (eval), Dropout, and their functional forms.
+
+Statistics are computed with RETURNN's ``norm`` layer, which reduces with
+plain ``tf.reduce_mean`` (no sequence masking): over a dynamic axis the
+padding frames count, as they do for torch on the padded batch. The affine
+parameters are kept out of the ``norm`` layer (``scale``/``bias`` off) and
+applied by an ``eval`` layer, so they stay the trace's variables.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+from returnn.tensor import Dim
+
+from pt2r.torch import _dtype
+from pt2r.torch._tensor import Parameter, Tensor
+from pt2r.torch.nn.module import Module
+from pt2r.torch.ops.build import ctx, eval_layer, make, unify
+from pt2r.torch.ops.registry import module, op
+from pt2r.torch.values import rebind_in_place, static_dims
+
+
+def _param(*shape: int) -> Parameter:
+    return Parameter(Tensor(static_dims(shape, "param"), _dtype.float32))
+
+
+def _buffer(shape: Sequence[int], dtype: _dtype.dtype = _dtype.float32) -> Tensor:
+    """A buffer whose value comes from the trace at each call (running stats change between calls)."""
+    return Tensor(static_dims(shape, "buffer"), dtype)
+
+
+def _normalize(x: Tensor, axes: Sequence[Dim], eps: float) -> Tensor:
+    """(x - mean) / sqrt(var + eps), mean and biased var over ``axes``, padding frames included."""
+    return make({"class": "norm", "from": x, "axes": list(axes), "scale": False, "bias": False,
+                 "epsilon": float(eps)}, x.dims, dtype=x.dtype)
+
+
+def _affine(x: Tensor, weight: Tensor | None, bias: Tensor | None, axes: Sequence[int]) -> Tensor:
+    """``x * weight + bias``, the parameters' axes being ``x``'s axes ``axes`` (in order)."""
+    sources, expr = [x], "source(0)"
+    for param, symbol in ((weight, "*"), (bias, "+")):
+        if param is None:
+            continue
+        if param.ndim != len(axes):
+            raise ValueError(f"a {param.ndim}-d affine parameter for {len(axes)} normalized axes is not supported")
+        for i, axis in enumerate(axes):
+            param = unify(param, i, x.dims[axis])
+        expr = f"{expr} {symbol} source({len(sources)})"
+        sources.append(param)
+    if len(sources) == 1:
+        return x
+    return eval_layer(expr, sources, x.dims, x.dtype)
+
+
+def _static(x: Tensor, axes: Sequence[int], what: str) -> None:
+    for axis in axes:
+        d = x.dims[axis]
+        if d.dimension is None or d.is_batch_dim():
+            raise ValueError(f"{what} over the dynamic axis {axis} ({d}) is not supported")
+
+
+# -- layer norm -----------------------------------------------------------------
+
+
+@op("torch.nn.functional.layer_norm", "torch.layer_norm")
+def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,  # noqa: A002
+               bias: Tensor | None = None, eps: float = 1e-5, cudnn_enable: bool = True) -> Tensor:
+    """Also ``torch.layer_norm`` (same arguments, plus ``cudnn_enable``)."""
+    shape = [int(n) for n in ([normalized_shape] if isinstance(normalized_shape, int) else normalized_shape)]
+    axes = list(range(input.ndim - len(shape), input.ndim))
+    if not shape or axes[0] < 0 or [int(input.shape[a]) for a in axes] != shape:
+        raise ValueError(f"layer_norm: normalized_shape {shape} does not end the input shape {list(input.shape)}")
+    _static(input, axes, "layer_norm")
+    return _affine(_normalize(input, [input.dims[a] for a in axes], eps), weight, bias, axes)
+
+
+@module("torch.nn.LayerNorm")
+class LayerNorm(Module):
+    def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, device: Any = None, dtype: Any = None):
+        super().__init__()
+        shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(map(int, normalized_shape))
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        self.weight = _param(*shape) if elementwise_affine else None
+        self.bias = _param(*shape) if elementwise_affine and bias else None
+        for name in ("weight", "bias"):
+            if getattr(self, name) is None:
+                self.register_parameter(name, None)
+
+    def reset_parameters(self) -> None:
+        """Parameters come from the trace."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+# -- group norm -----------------------------------------------------------------
+
+
+@op("torch.nn.functional.group_norm", "torch.group_norm")
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # noqa: A002
+               bias: Tensor | None = None, eps: float = 1e-5, cudnn_enabled: bool = True) -> Tensor:
+    """Over (channels of a group, every spatial axis) per group; input (N, C, *). Also ``torch.group_norm``."""
+    if input.ndim < 2:
+        raise ValueError("group_norm of a tensor with less than 2 axes is not supported")
+    channels = input.dims[1]
+    _static(input, [1], "group_norm channels")
+    groups, c = int(num_groups), channels.dimension
+    if c % groups:
+        raise ValueError(f"group_norm: {c} channels do not split into {groups} groups")
+    spatial = list(input.dims[2:])
+    if groups == 1:
+        normed = _normalize(input, [channels] + spatial, eps)
+    else:
+        group_dim, per_group = Dim(groups, name="groups"), Dim(c // groups, name="group_channels")
+        split_dims = list(input.dims[:1]) + [group_dim, per_group] + spatial
+        split = make({"class": "split_dims", "from": input, "axis": channels, "dims": [group_dim, per_group]},
+                     split_dims, dtype=input.dtype)
+        normed = _normalize(split, [per_group] + spatial, eps)
+        normed = make({"class": "merge_dims", "from": normed, "axes": [group_dim, per_group], "out_dim": channels,
+                       "keep_order": True}, input.dims, dtype=input.dtype)
+    return _affine(normed, weight, bias, [1])
+
+
+@module("torch.nn.GroupNorm")
+class GroupNorm(Module):
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 device: Any = None, dtype: Any = None):
+        super().__init__()
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        self.weight = _param(num_channels) if affine else None
+        self.bias = _param(num_channels) if affine else None
+        if not affine:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """Parameters come from the trace."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+
+# -- batch norm (eval) ----------------------------------------------------------
+
+
+@op("torch.nn.functional.batch_norm")
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Eval mode: ``(x - running_mean) / sqrt(running_var + eps)`` per channel (axis 1), then affine."""
+    if training or running_mean is None or running_var is None:
+        raise ValueError("batch_norm with batch statistics (training mode, or no running stats) is not supported")
+    if input.ndim < 2:
+        raise ValueError("batch_norm of a tensor with less than 2 axes is not supported")
+    _static(input, [1], "batch_norm channels")
+    channels = input.dims[1]
+    mean, var = unify(running_mean, 0, channels), unify(running_var, 0, channels)
+    normed = eval_layer(f"(source(0) - source(1)) * tf.math.rsqrt(source(2) + {float(eps)!r})",
+                        [input, mean, var], input.dims, input.dtype)
+    return _affine(normed, weight, bias, [1])
+
+
+@op("torch.batch_norm")
+def torch_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,  # noqa: A002
+                     running_mean: Tensor | None, running_var: Tensor | None, training: bool, momentum: float,
+                     eps: float, cudnn_enabled: bool = True) -> Tensor:
+    """``torch.batch_norm``: F.batch_norm with the parameters first."""
+    return batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+class _BatchNorm(Module):
+    """Registered subclasses each define ``forward`` (the defining class names the module's calls)."""
+
+    dims: tuple[int, ...] = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device: Any = None, dtype: Any = None):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.weight = _param(num_features) if affine else None
+        self.bias = _param(num_features) if affine else None
+        if not affine:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", _buffer([num_features]))
+            self.register_buffer("running_var", _buffer([num_features]))
+            self.register_buffer("num_batches_tracked", _buffer([], _dtype.int64))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_parameters(self) -> None:
+        """Parameters and buffers come from the trace."""
+
+    reset_running_stats = reset_parameters
+
+    def _forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if input.ndim not in self.dims:
+            raise ValueError(f"{type(self).__name__} expects {' or '.join(map(str, self.dims))}-d input, "
+                             f"got {input.ndim}-d")
+        if self.training:
+            raise ValueError(f"{type(self).__name__} in training mode (batch statistics) is not supported: "
+                             f"call .eval() on the model")
+        return batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias, False,
+                          0.0, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
+
+
+@module("torch.nn.BatchNorm1d")
+class BatchNorm1d(_BatchNorm):
+    dims = (2, 3)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return self._forward(input)
+
+
+@module("torch.nn.BatchNorm2d")
+class BatchNorm2d(_BatchNorm):
+    dims = (4,)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return self._forward(input)
+
+
+# -- dropout --------------------------------------------------------------------
+
+
+@op(*[f"torch.nn.functional.{n}" for n in ("dropout", "dropout1d", "dropout2d", "dropout3d")])
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``F.dropout``'s semantics: identity unless training. In training the mask is random: it is
+    read off the recorded output (torch computes ``input * mask / (1 - p)``) and applied to the
+    input in the net, so the net stays connected to its input (tied to the recorded shape).
+    """
+    if not training or p == 0:
+        return input
+    recorded = ctx().recorded_output()
+    if not isinstance(recorded, Tensor) or recorded.value is None:
+        raise ValueError("dropout whose recorded output is not a tensor is not supported")
+    scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
+    mask = np.where(recorded.value != 0, scale, 0.0).astype(input.dtype.name)
+    mask_tensor = Tensor(static_dims(mask.shape, "dropout_mask"), input.dtype, value=mask,
+                         name=ctx().layer_name_for() + ".mask")
+    raw = list(input.layer.output.dims)
+    perm = [input.dims.index(d) for d in raw]  # the mask (torch order) into the input layer's axis order
+    return make({"class": "eval", "from": [input, mask_tensor],
+                 "eval": f"source(0) * tf.transpose(source(1, auto_convert=False), {perm})",
+                 "out_type": {"dim_tags": raw, "dtype": input.dtype.name}}, input.dims, dtype=input.dtype)
+
+
+class _DropoutNd(Module):
+    """Registered subclasses each define ``forward`` (the defining class names the module's calls).
+    Leaf modules: nothing inside is recorded, so their forward handles the random case itself."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace = p, inplace
+
+    def _forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        # Dropout1d/2d/3d zero whole channels: the mask read off the output is elementwise all the same.
+        output = dropout(input, self.p, self.training)
+        if self.inplace:
+            rebind_in_place(input, output)
+        return output
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+@module("torch.nn.Dropout")
+class Dropout(_DropoutNd):
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return self._forward(input)
+
+
+@module("torch.nn.Dropout1d")
+class Dropout1d(_DropoutNd):
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return self._forward(input)
+
+
+@module("torch.nn.Dropout2d")
+class Dropout2d(_DropoutNd):
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return self._forward(input)
+
+
+@module("torch.nn.Dropout3d")
+class Dropout3d(_DropoutNd):
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return self._forward(input)
+
+
+class _AlphaDropoutBase(_DropoutNd):
+    def _forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if self.training and self.p > 0:
+            raise ValueError(f"{type(self).__name__} in training mode is not supported")
+        return input
+
+
+@module("torch.nn.AlphaDropout")
+class AlphaDropout(_AlphaDropoutBase):
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return self._forward(input)
+
+
+@module("torch.nn.FeatureAlphaDropout")
+class FeatureAlphaDropout(_AlphaDropoutBase):
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return self._forward(input)

@@ -7,6 +7,7 @@ exported net computing what PyTorch computes on a padded batch.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 from pt2r.torch._tensor import Tensor
@@ -39,6 +40,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     layer = {"class": "pad", "from": input, "axes": axes, "padding": paddings, "out_dims": [dims[input.dims.index(a)]
              for a in axes], "mode": _MODES[mode], "handle_dynamic_dims": False}
     if mode == "constant":
+        if not math.isfinite(float(value or 0.0)):
+            raise ValueError("padding with a non-finite constant is not supported")
         layer["value"] = float(value or 0.0)
     return make(layer, dims, dtype=input.dtype)
 

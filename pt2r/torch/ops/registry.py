@@ -114,6 +114,16 @@ def install_tensor_methods(tensor_class: type) -> None:
             setattr(tensor_class, dunder, public(name))
         else:
             setattr(tensor_class, dunder, _unsupported_operator(name))
+    if "Tensor.ne" in OPS:
+        tensor_class.__ne__ = _ne
+
+
+def _ne(self: Any, other: Any) -> Any:
+    """``x != None`` is Python's identity comparison in torch (not recorded), not an op."""
+    if other is None or not (isinstance(other, (int, float, bool)) or hasattr(other, "dims")):
+        return NotImplemented
+    from pt2r.replay.context import current
+    return current().op_call("Tensor.ne", OPS["Tensor.ne"], (self, other), {}, sys._getframe(1))
 
 
 def _unsupported_operator(name: str) -> Callable[..., Any]:

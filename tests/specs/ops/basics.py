@@ -94,3 +94,8 @@ def arithmetic(w, x):
     y = x * 2.0 + 1
     z = 1 - y / 3
     return -(z - x) * x + 2 / (x * x + 1)
+
+
+def weight_norm_then_leaky_relu(w, x):
+    nn = _nn(w)
+    return nn.LeakyReLU(0.2)(nn.utils.weight_norm(nn.Conv1d(5, 4, 3))(x))

@@ -1,0 +1,21 @@
+"""Model specs that differ from tests/specs/ops/basics.py:leaky_relu (a changed model) or use
+ops pt2r cannot convert."""
+
+
+def _torch(wrapped_import):
+    if wrapped_import:
+        return wrapped_import("torch")
+    import torch
+    return torch
+
+
+def leaky_relu_changed(w, x):
+    y = _torch(w).nn.LeakyReLU(0.2)(x)
+    return y * 2  # not in the recording
+
+
+def two_unsupported_ops(w, x):
+    torch = _torch(w)
+    y = torch.cumsum(x, dim=2)
+    z = torch.flip(y, dims=[2])
+    return torch.cumsum(z, dim=1)

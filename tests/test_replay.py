@@ -1,0 +1,150 @@
+"""The replay phase end to end: phase boundaries, export, and what goes wrong is named."""
+
+import os
+
+import numpy as np
+import pytest
+
+from pt2r.errors import NameMismatchError, UnsupportedOpError
+from pt2r.trace import TraceReader
+from phases import REPO, run_pt2r, run_python
+from roundtrip import assert_converts, convert, op_spec, randn
+
+SPECS = os.path.join(REPO, "tests", "specs")
+NO_TF = ("tensorflow", "returnn")
+NO_TORCH = ("torch",)
+
+
+@pytest.fixture(scope="module")
+def two_phase(tmp_path_factory):
+    """The bundled example recorded where TensorFlow cannot be imported, replayed where torch cannot."""
+    folder = tmp_path_factory.mktemp("phases")
+    trace, out = str(folder / "trace.h5"), str(folder / "out")
+    proc = run_pt2r("record", "pt2r.examples.vocoder:model_func", "-o", trace, blocked=NO_TF)
+    assert proc.returncode == 0, proc.stderr
+    proc = run_pt2r("replay", trace, "-o", out, blocked=NO_TORCH)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return trace, out, proc
+
+
+def test_replay_without_torch_passes_every_check(two_phase):
+    trace, out, proc = two_phase
+    assert "every check passes" in proc.stdout
+    assert {"returnn.config", "model.index", "report.md", "report.json"} <= set(os.listdir(out))
+    with open(os.path.join(out, "returnn.config")) as f:
+        assert f.readline().strip() == "#!returnn.py"
+
+
+def test_exported_config_reproduces_the_output_in_a_fresh_process(two_phase):
+    trace, out, _ = two_phase
+    code = f"""
+import numpy as np
+from pt2r.trace import TraceReader
+from pt2r.replay.standalone import run_exported
+with TraceReader({trace!r}) as reader:
+    meta = reader.meta
+    x = reader.array(meta["tensors"][meta["input"]["value"]["$t"]]["blob"])
+    y = reader.array(meta["tensors"][meta["output"]["$t"]]["blob"])
+got = run_exported({os.path.join(out, "returnn.config")!r}, {os.path.join(out, "model")!r}, x)["output"]
+assert got.shape == y.shape, (got.shape, y.shape)
+print("MAXABS", float(np.abs(got - y).max()))
+"""
+    proc = run_python(code, blocked=NO_TORCH)
+    assert proc.returncode == 0, proc.stderr
+    assert float(proc.stdout.split("MAXABS")[1]) < 1e-4
+
+
+def test_two_unsupported_ops_are_named_before_building(tmp_path):
+    trace = str(tmp_path / "t.h5")
+    from pt2r.record import record
+    from pt2r.replay import replay
+    record(os.path.join(SPECS, "changed.py:two_unsupported_ops"), trace, inputs=randn(2, 3, 4))
+    with pytest.raises(UnsupportedOpError) as info:
+        replay(trace, str(tmp_path / "out"))
+    message = info.value.message
+    assert "torch.cumsum (op, 2 calls" in message and "torch.flip (op, 1 call" in message
+    assert "changed.py" in message
+    assert not os.path.exists(tmp_path / "out")  # nothing was built
+
+
+def test_changed_model_code_fails_at_the_first_differing_call(tmp_path):
+    trace = str(tmp_path / "t.h5")
+    from pt2r.record import record
+    from pt2r.replay import replay
+    record(op_spec("basics", "leaky_relu"), trace, inputs=randn(2, 5, 7))
+    with pytest.raises(NameMismatchError) as info:
+        replay(trace, str(tmp_path / "out"), model=os.path.join(SPECS, "changed.py:leaky_relu_changed"))
+    message = info.value.message
+    assert "the trace ends after 1 calls" in message and "'mul'" in message and "changed.py:" in message
+
+
+def test_a_wrong_mapping_is_caught_and_named(tmp_path):
+    from pt2r.torch.ops.activation import leaky_relu
+
+    def wrong_leaky_relu(module, x):
+        return leaky_relu(x, module.negative_slope * 1.5)
+
+    x = np.abs(randn(2, 5, 7)) * -1  # negative inputs: the slope matters
+    result = convert(op_spec("basics", "weight_norm_then_leaky_relu"), tmp_path, x,
+                     override={"torch.nn.LeakyReLU": wrong_leaky_relu})
+    assert not result.passed
+    failing = [r.name for r in result.results if not r.passed]
+    assert failing[0] == "LeakyReLU"
+    assert result.summary["first_divergence"].startswith("call 'LeakyReLU' (module torch.nn.LeakyReLU)")
+    assert "isolated check fails" in result.summary["first_divergence"]
+    with open(tmp_path / "out" / "report.md") as f:
+        assert "**FAIL**" in f.read()
+
+
+def test_mismatch_exits_1_and_writes_the_report(two_phase, tmp_path):
+    trace = two_phase[0]
+    proc = run_pt2r("replay", trace, "--atol", "0", "--rtol", "0", "-o", str(tmp_path / "out"), blocked=NO_TORCH)
+    assert proc.returncode == 1, proc.stderr
+    assert "first divergence" in proc.stdout
+    assert os.path.exists(tmp_path / "out" / "report.md")
+
+
+def api_model(wrapped_import, inputs):
+    torch = wrapped_import("torch") if wrapped_import else __import__("torch")
+    return torch.nn.functional.leaky_relu(torch.nn.Conv1d(5, 3, 3)(inputs), 0.1)
+
+
+def test_python_api_like_the_original_converter(tmp_path):
+    import pt2r
+    converter = pt2r.verify_torch_and_convert_to_returnn(
+        api_model, inputs=randn(2, 5, 9), inputs_data_kwargs={"shape": (5, None), "time_dim_axis": 2},
+        returnn_input_seq_lens={2: [9, 4]}, returnn_dummy_input_shape=(3, 5, 13),
+        validate_allclose_kwargs={"atol": 1e-5, "rtol": 1e-4},
+        export_tf_checkpoint_save_path=str(tmp_path / "ckpt"))
+    assert converter.returnn_net_dict["output"]["class"] == "copy"
+    text = converter.get_returnn_config_serialized()
+    assert text.startswith("#!returnn.py") and "network = " in text and "extern_data = " in text
+    assert os.path.exists(str(tmp_path / "ckpt") + ".index")
+    assert converter.outputs["output"].shape == (2, 3, 7)
+
+
+def test_bundled_example_record_replay_counts(two_phase):
+    trace, out, _ = two_phase
+    import json
+    with open(os.path.join(out, "report.json")) as f:
+        report = json.load(f)
+    with TraceReader(trace) as reader:
+        assert report["summary"]["calls"] == len(reader.meta["calls"])
+    assert report["summary"]["failed_calls"] == 0 and report["summary"]["standalone"] == "pass"
+    assert all(c["passed"] for c in report["calls"])
+
+
+def test_supported_ops_document_is_generated_from_the_registry():
+    from pt2r.torch.ops.coverage import markdown
+    with open(os.path.join(REPO, "docs", "supported-ops.md")) as f:
+        assert f.read() == markdown(), "run scripts/gen-supported-ops"
+
+
+def test_toy_third_party_package_converts(tmp_path):
+    """Nested user modules, Sequential, ModuleList, a module called twice, functional ops and tensor
+    methods, imported through every import form, with a batch of different lengths."""
+    result = assert_converts(os.path.join(SPECS, "toy.py:model_func"), tmp_path, randn(2, 4, 11),
+                             {"shape": [4, None], "time_dim_axis": 2, "feature_dim_axis": 1,
+                              "dtype": "float32", "seq_lens": [11, 7]})
+    names = [r.name for r in result.results]
+    assert "ToyModel/gate_1" in names and "ToyModel/blocks.1/stack/2" in names
