@@ -13,7 +13,7 @@ NOT_RECORDED = frozenset(
         "is_contiguous stride requires_grad requires_grad_ is_leaf layout grad_fn grad names "
         "data_ptr element_size is_cuda is_sparse is_quantized is_meta storage_offset get_device "
         "__repr__ __format__ __hash__ __reduce_ex__ __deepcopy__ __setstate__ __getstate__ "
-        "__array__ __dlpack__ __dlpack_device__ retain_grad _version output_nr _base"
+        "__array__ __dlpack__ __dlpack_device__ retain_grad _version output_nr _base data"
     ).split()) | {"torch.device"}
 
 #: Ops whose output is random: replay takes their recorded output.

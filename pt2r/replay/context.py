@@ -194,10 +194,11 @@ class ReplayContext:
         self._call_stack.append(index)
         self.busy += 1
         try:
+            recorded = False
             if name in calls.RANDOM_OPS and calls.is_in_place(name) and getattr(args[0], "trainable", False):
                 output = args[0]  # initialising a parameter: its value comes from the trace
             elif name in self.registry.EXTERNAL or name in calls.RANDOM_OPS or values.foldable(args, kwargs):
-                output = self.recorded_output()
+                output, recorded = self.recorded_output(), True
             else:
                 output = impl(*args, **kwargs)
         except Pt2rError:
@@ -211,6 +212,8 @@ class ReplayContext:
             self._call_stack.pop()
         self._add_check(index, output, rec["output"], inputs)
         if rec.get("mutated") is not None and args and isinstance(args[0], values.Tensor):
+            if recorded:  # e.g. __setitem__ on a constant: the tensor's recorded state after the call
+                output = values.decode(self, rec["mutated"], constant_name=self.layer_name_for(index))
             values.rebind_in_place(args[0], output)
         return output
 

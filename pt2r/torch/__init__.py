@@ -47,6 +47,9 @@ def is_tensor(obj: Any) -> bool:
 
 
 def __getattr__(name: str) -> Any:
+    if name == "autograd":
+        import importlib
+        return importlib.import_module("pt2r.torch.autograd")
     value = _resolve(f"torch.{name}")
     globals()[name] = value
     return value

@@ -689,3 +689,10 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     if input.dims[axis].dimension is None:
         raise ValueError("unbind along a dynamic axis is not supported")
     return tuple(select_axis(input, axis, i) for i in range(dim_value(input.dims[axis])))
+
+
+@op("Tensor.__setitem__")
+def setitem(x: Tensor, index: Any, value: Any) -> Tensor:
+    """Assignment into a constant (e.g. a filter built at init) is folded from the trace before
+    it gets here; into a tensor computed in the net it is not supported yet."""
+    raise ValueError("assigning into a tensor computed in the net (x[...] = value) is not supported")

@@ -48,6 +48,9 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     module.register_parameter(name + "_g", Parameter(Tensor(static_dims(g_shape, "param"), weight.dtype)))
     module.register_parameter(name + "_v", Parameter(Tensor(static_dims(shape, "param"), weight.dtype)))
     module.register_forward_pre_hook(WeightNorm(name, dim))
+    # torch computes the weight once here too; model code may touch it (e.g. to re-initialise it).
+    # Its value does not matter: the hook recomputes it from weight_g and weight_v at every call.
+    object.__setattr__(module, name, Tensor(static_dims(shape, "param"), weight.dtype))
     return module
 
 
