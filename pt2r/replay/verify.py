@@ -4,7 +4,8 @@
 will; every call's output is fetched (in chunks, so memory stays bounded).
 *Isolated*: for each call, the TF tensors of its inputs are fed the recorded
 inputs, so an error upstream does not cascade; TF computes only what lies
-between. Frames beyond a sequence's length are ignored.
+between (many calls share one run: `isolated_groups`). Frames beyond a
+sequence's length are ignored.
 """
 
 from __future__ import annotations
@@ -51,8 +52,10 @@ def axis_mapping(tensor: Any) -> str:
 
 
 class Verifier:
-    def __init__(self, ctx: ReplayContext, session: Any, feed: dict, tolerances: dict[str, dict[str, float]]):
+    def __init__(self, ctx: ReplayContext, session: Any, feed: dict, tolerances: dict[str, dict[str, float]],
+                 feed_limit: int = CHUNK_BYTES):
         self.ctx, self.session, self.feed, self.tolerances = ctx, session, feed, tolerances
+        self.feed_limit = feed_limit
         self.has_seq_lens = bool(ctx.meta["input"]["description"].get("seq_lens"))
         self._lengths: dict[Any, np.ndarray] = {}
 
@@ -136,17 +139,61 @@ class Verifier:
             results[index].accumulated = self._worst(comparisons)
 
     def _isolated(self, results: dict[int, CallResult], progress: Callable | None) -> None:
-        for n, check in enumerate(self.ctx.checks):
+        """Isolated checks, many per session run: see `isolated_groups`."""
+        done = 0
+        for group in isolated_groups(self.ctx, self.feed_limit):
             feed = dict(self.feed)
-            for tensor, tid in check.inputs:
-                if tensor._layer is None or tensor.blob is not None:
-                    continue  # parameters and constants are in the net already
+            for placeholder, (tensor, tid) in group.feeds.items():
                 raw = list(tensor.layer.output.dims)
-                feed[tensor.layer.output.placeholder] = np.transpose(
-                    self.ctx.array(tid), [tensor.dims.index(d) for d in raw])
-            values = self.session.run([t.layer.output.placeholder for t, _ in check.outputs], feed_dict=feed)
-            comparisons = [self._compare(t, np.transpose(v, torch_order(t)), tid)
-                           for (t, tid), v in zip(check.outputs, values)]
-            results[check.index].isolated = self._worst(comparisons)
+                feed[placeholder] = np.transpose(self.ctx.array(tid), [tensor.dims.index(d) for d in raw])
+            fetches = list(group.fetches)
+            values = dict(zip(fetches, self.session.run(fetches, feed_dict=feed)))
+            for check in group.checks:
+                comparisons = [self._compare(t, np.transpose(values[t.layer.output.placeholder], torch_order(t)), tid)
+                               for t, tid in check.outputs]
+                results[check.index].isolated = self._worst(comparisons)
+            done += len(group.checks)
             if progress:
-                progress("isolated", n + 1, len(self.ctx.checks))
+                progress("isolated", done, len(self.ctx.checks))
+
+
+@dataclass
+class IsolatedGroup:
+    checks: list = field(default_factory=list)
+    feeds: dict = field(default_factory=dict)  # placeholder -> (tensor, recorded tensor id)
+    fetches: set = field(default_factory=set)
+    bytes: int = 0
+
+
+def _nbytes(ctx: ReplayContext, pairs: list) -> int:
+    return sum(int(np.prod(ctx.recorded_shape(tid))) * 8 for _, tid in pairs)
+
+
+def isolated_groups(ctx: ReplayContext, limit: int) -> list[IsolatedGroup]:
+    """Checks that can share one session run: in a group, no check fetches a tensor another one
+    feeds, and a tensor fed twice gets the same recorded value.
+
+    A check then sees its own inputs fed with their recorded values, and also those of the calls
+    nested inside it that share its group: a module call is isolated at least as finely as asked,
+    and every call inside it is checked on its own too. Grouping (greedy, in call order) turns one
+    TF run per call into a handful, each bounded to ``limit`` bytes of fed and fetched arrays.
+    """
+    groups: list[IsolatedGroup] = []
+    for check in ctx.checks:
+        feeds = {t.layer.output.placeholder: (t, tid) for t, tid in check.inputs
+                 if t._layer is not None and t.blob is None}  # parameters and constants are in the net
+        fetches = {t.layer.output.placeholder for t, _ in check.outputs}
+        size = _nbytes(ctx, check.outputs) + _nbytes(ctx, list(feeds.values()))
+        for group in groups:
+            if (fetches.isdisjoint(group.feeds) and group.fetches.isdisjoint(feeds)
+                    and all(group.feeds[p][1] == tid for p, (_, tid) in feeds.items() if p in group.feeds)
+                    and (group.bytes + size <= limit or not group.checks)):
+                break
+        else:
+            group = IsolatedGroup()
+            groups.append(group)
+        group.checks.append(check)
+        group.feeds.update(feeds)
+        group.fetches |= fetches
+        group.bytes += size
+    return groups
