@@ -6,7 +6,7 @@ package's layout, remove weight norm, and run PQMF synthesis on the four
 bands. The checkpoint path comes from ``PT2R_MB_MELGAN_CHECKPOINT``; make one
 with random weights (the package's layout, a fixed seed) by
 
-    python -m pt2r.examples.mb_melgan CHECKPOINT.pkl
+    python -m pt2r.examples.mb_melgan CHECKPOINT.pkl [--small]
 
 Only the record phase reads the checkpoint (replay takes what ``torch.load``
 returned from the trace). Spec: ``pt2r.examples.mb_melgan:model_func``.
@@ -23,6 +23,8 @@ import numpy as np
 #: MB-MelGAN v2 (parallel_wavegan/egs/*/voc1/conf/multi_band_melgan.v2.yaml)
 GENERATOR_PARAMS = dict(in_channels=80, out_channels=4, kernel_size=7, channels=384, upsample_scales=[5, 5, 2],
                         stack_kernel_size=3, stacks=4, use_weight_norm=True, use_causal_conv=False)
+#: the same structure at a smaller width, for the archived regression trace (traces/)
+SMALL_PARAMS = {**GENERATOR_PARAMS, "channels": 64}
 SUBBANDS = 4
 HOP_LENGTH = 5 * 5 * 2 * SUBBANDS
 CHECKPOINT_ENV = "PT2R_MB_MELGAN_CHECKPOINT"
@@ -48,7 +50,7 @@ def example_inputs(num_frames: int = 80, seed: int = 0) -> np.ndarray:
     return smooth.astype("float32")
 
 
-def model_func(wrapped_import, inputs):
+def model_func(wrapped_import, inputs, params=None):
     provide_scipy_kaiser()
     if typing.TYPE_CHECKING or not wrapped_import:
         import torch
@@ -58,7 +60,7 @@ def model_func(wrapped_import, inputs):
         torch = wrapped_import("torch")
         pwg_models = wrapped_import("parallel_wavegan.models")
         PQMF = wrapped_import("parallel_wavegan.layers").PQMF
-    generator = pwg_models.MelGANGenerator(**GENERATOR_PARAMS)
+    generator = pwg_models.MelGANGenerator(**(params or GENERATOR_PARAMS))
     checkpoint = os.environ.get(CHECKPOINT_ENV, "mb_melgan_checkpoint.pkl")
     generator.load_state_dict(torch.load(checkpoint, map_location="cpu")["model"]["generator"])
     generator.remove_weight_norm()
@@ -66,17 +68,22 @@ def model_func(wrapped_import, inputs):
     return PQMF(SUBBANDS).synthesis(bands)
 
 
-def make_checkpoint(path: str, seed: int = 0) -> None:
+def model_func_small(wrapped_import, inputs):
+    """The MB-MelGAN at width 64 (checkpoint made with ``make_checkpoint(path, small=True)``)."""
+    return model_func(wrapped_import, inputs, SMALL_PARAMS)
+
+
+def make_checkpoint(path: str, seed: int = 0, small: bool = False) -> None:
     """A checkpoint in the package's layout with random weights (needs torch)."""
     provide_scipy_kaiser()
     import torch
     from parallel_wavegan.models import MelGANGenerator
     torch.manual_seed(seed)
-    generator = MelGANGenerator(**GENERATOR_PARAMS)
+    generator = MelGANGenerator(**(SMALL_PARAMS if small else GENERATOR_PARAMS))
     torch.save({"model": {"generator": generator.state_dict()}, "steps": 0}, path)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python -m pt2r.examples.mb_melgan CHECKPOINT.pkl")
-    make_checkpoint(sys.argv[1])
+    if len(sys.argv) not in (2, 3) or sys.argv[2:] not in ([], ["--small"]):
+        sys.exit("usage: python -m pt2r.examples.mb_melgan CHECKPOINT.pkl [--small]")
+    make_checkpoint(sys.argv[1], small=sys.argv[2:] == ["--small"])
