@@ -1,4 +1,4 @@
-"""The ``pt2r`` command line: record, replay, convert, inspect.
+"""The ``pt2r`` command line: record, replay, convert, inspect, diff.
 
 Exit codes: 0 success, 1 numeric mismatch, 2 bad usage or bad input (a
 one-paragraph message, no traceback unless ``--debug``), 3 an internal error.
@@ -153,6 +153,16 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from pt2r.diff import diff_traces, print_diff, tolerance_table
+    diff = diff_traces(args.trace_a, args.trace_b, tolerances=tolerance_table(args.atol, args.rtol))
+    if args.json:
+        print(json.dumps(diff.as_dict(), indent=1))
+    else:
+        print_diff(diff, console)
+    return 0 if diff.equal else 1
+
+
 def _print_tree(rows: list[dict[str, Any]], max_depth: int | None) -> None:
     root = Tree("[bold]calls[/bold]")
     nodes = {}
@@ -226,6 +236,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="verify every stored tensor's checksum")
     p.add_argument("--depth", type=int, help="show the call tree to this depth only")
     p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("diff", help="compare two traces: structure exactly, values within tolerance "
+                       "(exit 0 equal, 1 different)")
+    p.add_argument("trace_a", metavar="A.h5", help="the reference trace")
+    p.add_argument("trace_b", metavar="B.h5", help="the trace to compare with it")
+    p.add_argument("--json", action="store_true", help="print the whole diff as JSON")
+    p.add_argument("--atol", type=float, help="absolute tolerance for every float dtype "
+                   "(default per dtype, float32 1e-4)")
+    p.add_argument("--rtol", type=float, help="relative tolerance for every float dtype "
+                   "(default per dtype, float32 1e-3)")
+    p.set_defaults(func=cmd_diff)
     return parser
 
 
