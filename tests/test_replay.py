@@ -148,3 +148,21 @@ def test_toy_third_party_package_converts(tmp_path):
                               "dtype": "float32", "seq_lens": [11, 7]})
     names = [r.name for r in result.results]
     assert "ToyModel/gate_1" in names and "ToyModel/blocks.1/stack/2" in names
+
+
+def test_convert_runs_both_phases_and_embedded_source_replays(tmp_path):
+    out = str(tmp_path / "out")
+    np.save(tmp_path / "x.npy", randn(2, 5, 9))
+    proc = run_pt2r("convert", op_spec("basics", "weight_norm_then_leaky_relu"), "--inputs", str(tmp_path / "x.npy"),
+                    "-o", out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "recorded" in proc.stdout and "every check passes" in proc.stdout
+    assert os.path.exists(os.path.join(out, "trace.h5")) and os.path.exists(os.path.join(out, "returnn.config"))
+    # the spec file is gone: only the source embedded in the trace can run the model
+    moved = str(tmp_path / "elsewhere.h5")
+    os.rename(os.path.join(out, "trace.h5"), moved)
+    proc = run_pt2r("replay", moved, "-o", str(tmp_path / "again"), "--model", "no/such/spec.py:model_func",
+                    blocked=NO_TORCH)
+    assert proc.returncode == 2 and "does not exist" in proc.stderr
+    proc = run_pt2r("replay", moved, "-o", str(tmp_path / "again"), "--use-embedded-source", blocked=NO_TORCH)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
