@@ -171,7 +171,6 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
                 paths = export.write(ctx, session, saver, out_dir, outputs_dims)
             finally:
                 session.close()
-            config_text = export.config_text(ctx, outputs_dims)
         finally:
             activate(None)
     verify_seconds = time.perf_counter() - start - build_seconds
@@ -199,7 +198,7 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
     report.write(out_dir, summary, results)
     return ReplayResult(out_dir=out_dir, passed=summary["passed"], results=results, summary=summary,
                         config_path=paths["config"], checkpoint_prefix=paths["checkpoint"],
-                        net_dict=ctx.net_dict, outputs=final, config_text=config_text)
+                        net_dict=ctx.net_dict, outputs=final, config_text=paths["config_text"])
 
 
 class _CallableModule(types.ModuleType):

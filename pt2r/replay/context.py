@@ -11,7 +11,6 @@ knows both the trace and the network.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -94,12 +93,9 @@ class ReplayContext:
 
     def __init__(self, reader: TraceReader, *, override: dict[str, Callable] | None = None,
                  progress: Callable[[str, int, int], None] | None = None):
-        from pt2r.torch.ops import registry
-
         self.reader = reader
         self.meta = reader.meta
         self.calls: list[dict[str, Any]] = self.meta["calls"]
-        self.registry = registry
         self.override = override or {}
         self.progress = progress
         self.cursor = 0
@@ -183,7 +179,7 @@ class ReplayContext:
         """An op called by model code: name it, check it, build it, keep it for verification."""
         from pt2r.torch import values
 
-        if not self.recording_active or name in self.registry.NOT_RECORDED or is_internal_frame(caller):
+        if not self.recording_active or name in calls.NOT_RECORDED or is_internal_frame(caller):
             return impl(*args, **kwargs)
         source = source_of(caller)
         index = self.expect("op", self.namer.op_call(name), name, source)
@@ -197,7 +193,7 @@ class ReplayContext:
             recorded = False
             if name in calls.RANDOM_OPS and calls.is_in_place(name) and getattr(args[0], "trainable", False):
                 output = args[0]  # initialising a parameter: its value comes from the trace
-            elif name in self.registry.EXTERNAL or name in calls.RANDOM_OPS or values.foldable(args, kwargs):
+            elif name in calls.EXTERNAL or name in calls.RANDOM_OPS or values.foldable(args, kwargs):
                 output, recorded = self.recorded_output(), True
             else:
                 output = impl(*args, **kwargs)
@@ -326,7 +322,3 @@ class ReplayContext:
 def activate(ctx: ReplayContext | None) -> None:
     global _current
     _current = ctx
-
-
-def frame_of_caller(depth: int = 2) -> Any:
-    return sys._getframe(depth)

@@ -65,15 +65,17 @@ def config_text(ctx: ReplayContext, outputs: dict[str, list[Any]]) -> str:
 
 
 def write(ctx: ReplayContext, session: Any, saver: Any, out_dir: str, outputs: dict[str, list[Any]]) -> dict[str, str]:
-    """Write the config and checkpoint (``saver``, from `make_saver`) into ``out_dir``; returns their paths."""
+    """Write the config and checkpoint (``saver``, from `make_saver`) into ``out_dir``; returns their
+    paths and the config's text."""
     config_path = os.path.join(out_dir, CONFIG_NAME)
     tmp = config_path + ".partial"
+    text = config_text(ctx, outputs)
     with open(tmp, "w", encoding="utf-8") as f:
-        f.write(config_text(ctx, outputs))
+        f.write(text)
     os.replace(tmp, config_path)
     prefix = os.path.join(out_dir, CHECKPOINT_PREFIX)
     saver.save(session, prefix, write_meta_graph=False, write_state=False)
-    return {"config": config_path, "checkpoint": prefix}
+    return {"config": config_path, "checkpoint": prefix, "config_text": text}
 
 
 def make_saver(ctx: ReplayContext) -> Any:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable
 
-from pt2r.calls import EXTERNAL, NOT_RECORDED  # noqa: F401  (re-exported for the replay context)
 from pt2r.errors import UnsupportedOpError
 
 OPS: dict[str, Callable[..., Any]] = {}
