@@ -43,7 +43,7 @@ def _load_input_array(path: str):
         return np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise InputSpecError(f"--inputs names {path!r}, which does not exist.")
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, EOFError) as exc:
         raise InputSpecError(f"--inputs {path!r} is not a numpy .npy file that can be read without "
                              f"pickle ({exc}). Save the input with numpy.save(path, array).")
 

@@ -67,7 +67,10 @@ def _import_file(path: str) -> ModuleType:
     if not os.path.isfile(path):
         raise SpecError(f"The model spec names the file {path!r}, which does not exist "
                         f"(working directory: {os.getcwd()}).")
-    name = "pt2r_spec_" + "".join(c if c.isalnum() else "_" for c in os.path.abspath(path))
+    # Named after the file, not its location: classes defined in the spec get the same qualified
+    # name (which the trace stores) wherever the file lies.
+    stem = os.path.splitext(os.path.basename(path))[0]
+    name = "pt2r_spec_" + "".join(c if c.isalnum() else "_" for c in stem)
     module_spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[name] = module
