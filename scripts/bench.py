@@ -93,6 +93,11 @@ def run(args: list[str], env: dict | None = None) -> tuple[float, int | None, st
     return seconds, peak, proc.stdout
 
 
+def last_json(stdout: str):
+    """The JSON a timing script prints last (libraries may print before it)."""
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
 def mib(kib: int | None) -> str:
     return f"{kib / 1024:.0f} MiB" if kib else "?"
 
@@ -113,8 +118,8 @@ def bench(frames: int, folder: str, checkpoint: str, env: dict) -> dict:
     with TraceReader(trace) as reader:
         trace_bytes, unique = reader.file_size, reader.unique_bytes
         timing = reader.meta["timing"]
-    torch_times = json.loads(run([py, "-c", TORCH_FORWARD, checkpoint, inputs, str(RUNS)], env)[2])
-    tf_times = json.loads(run([py, "-c", TF_FORWARD, out, inputs, str(RUNS)], env)[2])
+    torch_times = last_json(run([py, "-c", TORCH_FORWARD, checkpoint, inputs, str(RUNS)], env)[2])
+    tf_times = last_json(run([py, "-c", TF_FORWARD, out, inputs, str(RUNS)], env)[2])
     torch_fwd, tf_fwd = statistics.median(torch_times), statistics.median(tf_times)
     return {
         "frames": frames, "convert_s": convert_s, "record_s": record_s, "record_peak": record_peak,
