@@ -53,32 +53,49 @@ class Comparison:
 
 def compare(actual: np.ndarray, expected: np.ndarray, *, atol: float, rtol: float,
             mask: np.ndarray | None = None) -> Comparison:
-    """Compare ``actual`` with the reference ``expected`` (same shape), ignoring ``~mask``."""
+    """Compare ``actual`` with the reference ``expected`` (same shape), ignoring ``~mask``.
+
+    Works through the arrays in blocks, so its memory stays small for large activations."""
     if actual.shape != expected.shape:
         raise ValueError(f"shapes differ: {actual.shape} vs {expected.shape}")
-    a = actual.astype(np.float64)
-    b = expected.astype(np.float64)
-    if mask is not None:
-        a = np.where(mask, a, 0.0)
-        b = np.where(mask, b, 0.0)
-    if a.size == 0:
+    if actual.size == 0:
         return Comparison(0.0, 0.0, 1.0, True, None, None, None, atol, rtol)
-    # equal values (infinities included) and NaN against NaN agree exactly
-    same = (a == b) | (np.isnan(a) & np.isnan(b))
-    with np.errstate(invalid="ignore"):  # inf - inf where both are inf: those are "same"
-        diff = np.abs(np.where(same, 0.0, a - b))
-    diff = np.where(np.isnan(diff), np.inf, diff)
-    scale = np.where(same, 0.0, np.abs(b))
-    excess = diff - (atol + rtol * scale)
-    passed = bool(np.all(excess <= 0))
-    worst = np.unravel_index(int(np.argmax(excess if not passed else diff)), a.shape)
-    rel = diff / np.maximum(scale, np.finfo(np.float64).tiny)
-    finite = np.isfinite(a) & np.isfinite(b)
-    fa, fb = np.where(finite, a, 0.0), np.where(finite, b, 0.0)
-    norm = float(np.linalg.norm(fa) * np.linalg.norm(fb))
-    cosine = float(np.sum(fa * fb) / norm) if norm > 0 else (1.0 if not diff.any() else 0.0)
+    flat_a, flat_b = actual.reshape(-1), expected.reshape(-1)
+    flat_mask = mask.reshape(-1) if mask is not None else None
+    max_abs = max_rel = 0.0
+    dot = norm_a = norm_b = 0.0
+    worst_excess, worst_diff, worst_pos, worst_diff_pos = -np.inf, -1.0, 0, 0
+    for start in range(0, flat_a.size, _BLOCK):
+        a = flat_a[start:start + _BLOCK].astype(np.float64)
+        b = flat_b[start:start + _BLOCK].astype(np.float64)
+        if flat_mask is not None:
+            keep = flat_mask[start:start + _BLOCK]
+            a, b = np.where(keep, a, 0.0), np.where(keep, b, 0.0)
+        # equal values (infinities included) and NaN against NaN agree exactly
+        same = (a == b) | (np.isnan(a) & np.isnan(b))
+        with np.errstate(invalid="ignore"):  # inf - inf where both are inf: those are "same"
+            diff = np.abs(np.where(same, 0.0, a - b))
+        diff = np.where(np.isnan(diff), np.inf, diff)
+        scale = np.where(same | np.isnan(b), 0.0, np.abs(b))  # a NaN only on one side: infinitely off
+        excess = diff - (atol + rtol * scale)
+        i, j = int(np.argmax(excess)), int(np.argmax(diff))
+        if excess[i] > worst_excess:
+            worst_excess, worst_pos = float(excess[i]), start + i
+        if diff[j] > worst_diff:
+            worst_diff, worst_diff_pos = float(diff[j]), start + j
+        max_abs = max(max_abs, float(diff.max()))
+        max_rel = max(max_rel, float((diff / np.maximum(scale, np.finfo(np.float64).tiny)).max()))
+        finite = np.isfinite(a) & np.isfinite(b)
+        fa, fb = np.where(finite, a, 0.0), np.where(finite, b, 0.0)
+        dot, norm_a, norm_b = dot + float(fa @ fb), norm_a + float(fa @ fa), norm_b + float(fb @ fb)
+    passed = worst_excess <= 0
+    worst = np.unravel_index(worst_diff_pos if passed else worst_pos, actual.shape)
+    norm = float(np.sqrt(norm_a) * np.sqrt(norm_b))
+    cosine = dot / norm if norm > 0 else (1.0 if max_abs == 0 else 0.0)
     return Comparison(
-        max_abs=float(diff.max()), max_rel=float(rel.max()), cosine=cosine, passed=passed,
+        max_abs=max_abs, max_rel=max_rel, cosine=cosine, passed=passed,
         worst_index=tuple(int(i) for i in worst), worst_actual=float(actual[worst]),
         worst_expected=float(expected[worst]), atol=atol, rtol=rtol)
 
+
+_BLOCK = 1 << 20  # elements per block

@@ -19,7 +19,8 @@ from returnn.tensor import batch_dim
 from pt2r import compare
 from pt2r.replay.context import ReplayContext
 
-CHUNK_BYTES = 256 << 20
+#: bytes of recorded and fetched arrays one session run may hold (the peak memory grows with it)
+CHUNK_BYTES = 64 << 20
 
 
 @dataclass
@@ -124,8 +125,7 @@ class Verifier:
         done = 0
         for n, item in enumerate(items):
             chunk.append(item)
-            entry = self.ctx.meta["tensors"][item[2]]
-            size += int(np.prod(entry["shape"])) * 8
+            size += _nbytes(self.ctx, [item[1:]])
             if size >= CHUNK_BYTES or n == len(items) - 1:
                 values = self.session.run([t.layer.output.placeholder for _, t, _ in chunk], feed_dict=self.feed)
                 for (check, t, tid), value in zip(chunk, values):
@@ -166,7 +166,14 @@ class IsolatedGroup:
 
 
 def _nbytes(ctx: ReplayContext, pairs: list) -> int:
-    return sum(int(np.prod(ctx.recorded_shape(tid))) * 8 for _, tid in pairs)
+    """Bytes of the recorded arrays of (tensor, recorded id) pairs."""
+    tensors = ctx.meta["tensors"]
+    return sum(int(np.prod(tensors[tid]["shape"])) * np.dtype(_storage(tensors[tid]["dtype"])).itemsize
+               for _, tid in pairs)
+
+
+def _storage(dtype_name: str) -> str:
+    return "uint16" if dtype_name == "bfloat16" else dtype_name
 
 
 def isolated_groups(ctx: ReplayContext, limit: int) -> list[IsolatedGroup]:
