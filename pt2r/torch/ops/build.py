@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import numpy as np
 from returnn.tensor import Dim
 
 from pt2r.torch import _dtype
@@ -57,6 +58,22 @@ def unify(x: Tensor, axis: int, dim: Dim) -> Tensor:
         x.dims = tuple(dims)
         return x
     return make({"class": "reinterpret_data", "from": x, "set_dim_tags": {old: dim}}, dims, dtype=x.dtype)
+
+
+def enter_as(x: Tensor, order: Sequence[Dim]) -> Tensor:
+    """``x``, a trace-backed tensor (a parameter, buffer or constant), entering the net as a variable
+    whose raw axes are ``order`` (its dims, permuted): for a layer that wants them so (a conv's filter
+    in TF's order), which then needs no transpose at run time. Its torch axis order (``dims``) stays;
+    the checkpoint holds the value transposed. A tensor already in the net is left as it is."""
+    if x._layer is not None or x.value is None or len(set(x.dims)) != len(x.dims) or \
+            len(order) != len(x.dims) or set(order) != set(x.dims):
+        return x
+    perm = [x.dims.index(d) for d in order]
+    value = np.ascontiguousarray(np.transpose(x.value, perm))
+    context = ctx()
+    x._layer = context.add_variable(value, list(order), x.dtype.name, x.name or context.layer_name_for() + ".const",
+                                    trainable=x.trainable)
+    return x
 
 
 def sizes(x: Tensor) -> list[int]:
