@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The benchmark of DESIGN.md's targets: full-size MB-MelGAN at T = 80 and T = 800 frames.
 
 Prints, per length: `pt2r convert` wall time (both phases, every check), record and

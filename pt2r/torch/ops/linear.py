@@ -199,38 +199,39 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     return contract([input, other], [la, lb], out)
 
 
+def _needs(name: str, a: Tensor, b: Tensor, ndim_a: int, ndim_b: int) -> None:
+    if a.ndim != ndim_a or b.ndim != ndim_b:
+        kinds = f"two {ndim_a}-d tensors" if ndim_a == ndim_b else f"a {ndim_a}-d and a {ndim_b}-d tensor"
+        raise ValueError(f"{name} needs {kinds}, got {a.ndim}-d and {b.ndim}-d")
+
+
 @op("torch.bmm", "Tensor.bmm")
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
-    if input.ndim != 3 or mat2.ndim != 3:
-        raise ValueError(f"bmm needs two 3-d tensors, got {input.ndim}-d and {mat2.ndim}-d")
+    _needs("bmm", input, mat2, 3, 3)
     return matmul(input, mat2)
 
 
 @op("torch.mm", "Tensor.mm")
 def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
-    if input.ndim != 2 or mat2.ndim != 2:
-        raise ValueError(f"mm needs two 2-d tensors, got {input.ndim}-d and {mat2.ndim}-d")
+    _needs("mm", input, mat2, 2, 2)
     return matmul(input, mat2)
 
 
 @op("torch.mv", "Tensor.mv")
 def mv(input: Tensor, vec: Tensor) -> Tensor:  # noqa: A002
-    if input.ndim != 2 or vec.ndim != 1:
-        raise ValueError(f"mv needs a 2-d and a 1-d tensor, got {input.ndim}-d and {vec.ndim}-d")
+    _needs("mv", input, vec, 2, 1)
     return matmul(input, vec)
 
 
 @op("torch.dot", "Tensor.dot")
 def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
-    if input.ndim != 1 or tensor.ndim != 1:
-        raise ValueError(f"dot needs two 1-d tensors, got {input.ndim}-d and {tensor.ndim}-d")
+    _needs("dot", input, tensor, 1, 1)
     return matmul(input, tensor)
 
 
 @op("torch.outer", "Tensor.outer")
 def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
-    if input.ndim != 1 or vec2.ndim != 1:
-        raise ValueError(f"outer needs two 1-d tensors, got {input.ndim}-d and {vec2.ndim}-d")
+    _needs("outer", input, vec2, 1, 1)
     return contract([input, vec2], [["i"], ["j"]], ["i", "j"])
 
 
