@@ -20,7 +20,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC = "pt2r.examples.mb_melgan:model_func"
-RUNS = 7
+RUNS = 21  # forward runs are short: enough of them for a steady median on a busy machine
 
 # Runs a pt2r command in this interpreter and reports its peak memory (resident set, KiB).
 PHASE = """
