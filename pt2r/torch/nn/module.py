@@ -30,7 +30,6 @@ class _RemovableHandle:
 
 class Module:
     _pt2r_torch_name = "torch.nn.Module"
-    _pt2r_leaf = False
     _hook_ids = iter(range(1 << 62))
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -141,12 +140,16 @@ class Module:
         return Module
 
     def _pt2r_is_leaf(self) -> bool:
-        """A torch-defined computation (as in the record phase): its forward is a drop-in leaf's."""
-        return bool(self._pt2r_defining_class().__dict__.get("_pt2r_leaf"))
+        """A torch-defined computation, as the record phase decides (pt2r.record.ops.is_leaf): its
+        forward is the drop-in's own, and it is not a container."""
+        return self._pt2r_defining_class().__module__.startswith("pt2r.torch.") and not isinstance(self, Sequential)
 
     def _pt2r_target(self) -> str:
-        """The name the trace gives this module's calls (see pt2r.record.ops.class_name)."""
-        cls = self._pt2r_defining_class() if self._pt2r_is_leaf() else type(self)
+        """The name the trace gives this module's calls (see pt2r.record.ops.class_name): for a leaf,
+        the first torch class in its MRO (pt2r.record.ops.torch_base)."""
+        if self._pt2r_is_leaf():
+            return next(k._pt2r_torch_name for k in type(self).__mro__ if "_pt2r_torch_name" in k.__dict__)
+        cls = type(self)
         if "_pt2r_torch_name" in cls.__dict__:
             return cls._pt2r_torch_name
         return f"{original_module_name(cls.__module__)}.{cls.__qualname__}"

@@ -175,7 +175,7 @@ def torch_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None, 
 
 
 class _BatchNorm(Module):
-    """Registered subclasses each define ``forward`` (the defining class names the module's calls)."""
+    """BatchNorm in eval mode; each registered subclass names the input ranks it accepts."""
 
     dims: tuple[int, ...] = ()
 
@@ -202,7 +202,7 @@ class _BatchNorm(Module):
 
     reset_running_stats = reset_parameters
 
-    def _forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if input.ndim not in self.dims:
             raise ValueError(f"{type(self).__name__} expects {' or '.join(map(str, self.dims))}-d input, "
                              f"got {input.ndim}-d")
@@ -220,16 +220,10 @@ class _BatchNorm(Module):
 class BatchNorm1d(_BatchNorm):
     dims = (2, 3)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return self._forward(input)
-
 
 @module("torch.nn.BatchNorm2d")
 class BatchNorm2d(_BatchNorm):
     dims = (4,)
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return self._forward(input)
 
 
 # -- dropout --------------------------------------------------------------------
@@ -258,7 +252,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 
 class _DropoutNd(Module):
-    """Registered subclasses each define ``forward`` (the defining class names the module's calls).
+    """The dropout modules (each registered subclass names its calls).
     Leaf modules: nothing inside is recorded, so their forward handles the random case itself."""
 
     def __init__(self, p: float = 0.5, inplace: bool = False):
@@ -267,7 +261,7 @@ class _DropoutNd(Module):
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p, self.inplace = p, inplace
 
-    def _forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         # Dropout1d/2d/3d zero whole channels: the mask read off the output is elementwise all the same.
         output = dropout(input, self.p, self.training)
         if self.inplace:
@@ -280,30 +274,26 @@ class _DropoutNd(Module):
 
 @module("torch.nn.Dropout")
 class Dropout(_DropoutNd):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return self._forward(input)
+    pass
 
 
 @module("torch.nn.Dropout1d")
 class Dropout1d(_DropoutNd):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return self._forward(input)
+    pass
 
 
 @module("torch.nn.Dropout2d")
 class Dropout2d(_DropoutNd):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return self._forward(input)
+    pass
 
 
 @module("torch.nn.Dropout3d")
 class Dropout3d(_DropoutNd):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return self._forward(input)
+    pass
 
 
 class _AlphaDropoutBase(_DropoutNd):
-    def _forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if self.training and self.p > 0:
             raise ValueError(f"{type(self).__name__} in training mode is not supported")
         return input
@@ -311,11 +301,9 @@ class _AlphaDropoutBase(_DropoutNd):
 
 @module("torch.nn.AlphaDropout")
 class AlphaDropout(_AlphaDropoutBase):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return self._forward(input)
+    pass
 
 
 @module("torch.nn.FeatureAlphaDropout")
 class FeatureAlphaDropout(_AlphaDropoutBase):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return self._forward(input)
+    pass

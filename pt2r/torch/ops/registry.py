@@ -41,7 +41,6 @@ def module(torch_name: str) -> Callable[[type], type]:
     """Register a drop-in leaf module class under torch's public class name (``torch.nn.Conv1d``)."""
     def register(cls: type) -> type:
         cls._pt2r_torch_name = torch_name
-        cls._pt2r_leaf = True
         MODULES[torch_name] = cls
         return cls
     return register
