@@ -109,6 +109,7 @@ class ReplayContext:
         self.variable_values: dict[str, np.ndarray] = {}  # layer name -> value to load
         self.dim_values: dict[Dim, int] = {}
         self.dynamic_branches: list[str] = []
+        self._memos: dict[str, dict] = {}
 
         description = self.meta["input"]["description"]
         self.input_dims = input_dims(description)
@@ -298,6 +299,10 @@ class ReplayContext:
         if value is not None:
             self.variable_values[layer.name] = value
         return layer
+
+    def memo(self, name: str) -> dict:
+        """A dict of op builders' own, kept for this replay (e.g. a layer built once per dim)."""
+        return self._memos.setdefault(name, {})
 
     def dim_value(self, dim: Dim) -> int:
         if dim.dimension is not None:

@@ -21,7 +21,6 @@ conv. Other cases use RETURNN's ``conv`` / ``transposed_conv`` layers.
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import numpy as np
@@ -237,15 +236,12 @@ def _conv_transpose(name: str, n: int, input: Tensor, weight: Tensor, bias: Tens
     }, [batch, out_dim, *out_spatial], dtype=input.dtype)
 
 
-_PHASE_FILTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # replay context -> {key: filter}
-
-
 def _phase_filter(weight: Tensor, stride: int) -> Tensor:
     """The filter of `_conv_transpose_polyphase` for a transposed conv's weight (a value from the
     trace): a variable named as the weight, made once per weight and value (a module called again
     reuses it)."""
     context = ctx()
-    cache = _PHASE_FILTERS.setdefault(context, {})
+    cache = context.memo("conv.phase_filters")
     key = (id(weight), weight.blob, stride)
     if key in cache and cache[key][0] is weight:
         return cache[key][1]

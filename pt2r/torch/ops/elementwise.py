@@ -11,7 +11,6 @@ value at run time (`size_scalar`), so the exported net stays dynamic.
 from __future__ import annotations
 
 import math
-import weakref
 from typing import Any, Callable, Sequence
 
 from pt2r.torch import _dtype
@@ -111,7 +110,7 @@ def size_scalar(size: SizeValue) -> Tensor:
 
     Built once per dim and replay (``length`` of the input's batch / sequence lengths)."""
     context = ctx()
-    cache = _SIZES.setdefault(context, {})
+    cache = context.memo("elementwise.sizes")  # dim -> size layer
     if size.dim not in cache:
         name = context.layer_name_for() + ".size"
         layer = context.add_layer({"class": "length", "from": "data", "axis": size.dim, "dtype": "int32"}, name=name)
@@ -121,9 +120,6 @@ def size_scalar(size: SizeValue) -> Tensor:
                           dtype=_dtype.int32, name=name)
         cache[size.dim] = length
     return cache[size.dim]
-
-
-_SIZES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # replay context -> {dim: size layer}
 
 
 def compute(expr: Callable[..., str], args: Sequence[Any], casts: Sequence[_dtype.dtype | None],

@@ -12,14 +12,13 @@ in mode ``REFLECT`` (TF's MirrorPad kernel), at a fraction of its run time.
 from __future__ import annotations
 
 import math
-import weakref
 from typing import Any, Sequence
 
 from returnn.tensor import Dim
 
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.nn.module import Module
-from pt2r.torch.ops.build import make
+from pt2r.torch.ops.build import ctx, make
 from pt2r.torch.ops.registry import module, op
 
 _MODES = {"constant": "constant", "reflect": "reflect", "replicate": "replication"}
@@ -57,12 +56,12 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
         pairs = [(0, 0)] * input.ndim
         for axis, pair in zip(axes, paddings):
             pairs[input.dims.index(axis)] = pair
-        _ZERO_PADDED[out.layer] = (input.snapshot(), pairs)
+        ctx().memo(_ZERO_PADDED)[out.layer] = (input.snapshot(), pairs)
     return out
 
 
-#: pad layer -> (its input, (left, right) per torch axis), for zero pads a conv can do itself
-_ZERO_PADDED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: replay memo: pad layer -> (its input, (left, right) per torch axis), for zero pads a conv can do itself
+_ZERO_PADDED = "padding.zero_padded"
 
 
 def zero_padded(x: Tensor) -> tuple[Tensor, list[tuple[int, int]]] | None:
@@ -71,7 +70,7 @@ def zero_padded(x: Tensor) -> tuple[Tensor, list[tuple[int, int]]] | None:
     A conv after ``F.pad`` (PQMF does so) can then pad by itself (``tf.nn.conv2d`` takes explicit
     padding) and skip the padded copy; the pad layer stays in the net, checked against the trace,
     but the exported net's output no longer depends on it."""
-    return _ZERO_PADDED.get(x.layer) if x._layer is not None else None
+    return ctx().memo(_ZERO_PADDED).get(x.layer) if x._layer is not None else None
 
 
 def _reflect(input: Tensor, axes: list[Dim], paddings: list[tuple[int, int]], dims: list[Dim]) -> Tensor:  # noqa: A002

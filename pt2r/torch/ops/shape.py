@@ -29,7 +29,6 @@ from __future__ import annotations
 import functools
 import numbers
 import operator
-import weakref
 from typing import Any, Sequence
 
 from returnn.tensor import Dim, batch_dim
@@ -40,15 +39,15 @@ from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.build import ctx, make, unify
 from pt2r.torch.ops.registry import op
 
-#: per replay: id(merged batch dim) -> (that dim, the dims merged into it in memory order, major first)
-_BATCH_MERGES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: replay memo: id(merged batch dim) -> (that dim, the dims merged into it in memory order, major first)
+_BATCH_MERGES = "shape.batch_merges"
 
 
 # -- sizes and dims ------------------------------------------------------------
 
 def _merged_batch(d: Dim) -> list[Dim] | None:
     """What a batch dim made by merging the batch with other axes holds (None for other dims)."""
-    entry = _BATCH_MERGES.get(ctx(), {}).get(id(d))
+    entry = ctx().memo(_BATCH_MERGES).get(id(d))
     return entry[1] if entry is not None and entry[0] is d else None
 
 
@@ -143,7 +142,7 @@ def _merge(x: Tensor, start: int, end: int) -> Tensor:
     out = make({"class": "merge_dims", "from": x, "axes": dims, "keep_order": True},
                [*x.dims[:start], batch_dim, *x.dims[end:]], dtype=x.dtype)
     merged = next(d for d in out.layer.output.dims if d.is_batch_dim())
-    _BATCH_MERGES.setdefault(ctx(), {})[id(merged)] = (merged, flat)
+    ctx().memo(_BATCH_MERGES)[id(merged)] = (merged, flat)
     out.dims = (*x.dims[:start], merged, *x.dims[end:])
     return out
 
