@@ -83,6 +83,8 @@ def _progress():
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from pt2r.replay import replay  # imports TensorFlow
+    if args.after_record and sys.stdin.readline().strip() != "go":
+        return 0  # the record failed: `convert` reports it
     tasks: dict[str, Any] = {}
     with _progress() as progress:
         def report(phase: str, done: int, total: int) -> None:
@@ -120,7 +122,10 @@ def _print_replay(result: Any) -> None:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    """Record into OUTDIR/trace.h5, then replay it: each phase in its own process."""
+    """Record into OUTDIR/trace.h5, then replay it: each phase in its own process.
+
+    The replay process starts with the record and imports TensorFlow meanwhile; it begins its
+    work when told the record succeeded (a line on its stdin) and ends quietly otherwise."""
     import subprocess
     os.makedirs(args.output, exist_ok=True)
     trace = os.path.join(args.output, "trace.h5")
@@ -130,10 +135,15 @@ def cmd_convert(args: argparse.Namespace) -> int:
         record_cmd += ["--inputs", args.inputs]
     if args.input_spec:
         record_cmd += ["--input-spec", args.input_spec]
-    code = subprocess.call(record_cmd)
-    if code != 0:
-        return code
-    return subprocess.call(common + ["replay", trace, "-o", args.output])
+    replay = subprocess.Popen(common + ["replay", trace, "-o", args.output, "--after-record"],
+                              stdin=subprocess.PIPE, text=True)
+    try:
+        code = subprocess.call(record_cmd)
+        replay.communicate("go\n" if code == 0 else "")
+    except BaseException:
+        replay.kill()
+        raise
+    return code or replay.returncode
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -221,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--atol", type=float, help="absolute tolerance for float32 (default 1e-4)")
     p.add_argument("--rtol", type=float, help="relative tolerance for float32 (default 1e-3)")
     p.add_argument("-o", "--output", required=True, help="output folder")
+    p.add_argument("--after-record", action="store_true", help=argparse.SUPPRESS)  # see cmd_convert
     p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("convert", help="record and replay (each in its own process)")

@@ -96,6 +96,15 @@ def test_model_error_shows_the_users_traceback(tmp_path):
     assert not os.listdir(tmp_path)
 
 
+def test_convert_stops_at_a_failing_record(tmp_path):
+    """The replay process, started alongside the record, ends quietly: one error, the record's."""
+    out = tmp_path / "out"
+    proc = run_pt2r("convert", os.path.join(SPECS, "failing.py:model_raises"), "-o", str(out))
+    assert proc.returncode == 2 and "the model's own error message" in proc.stderr
+    assert proc.stderr.count("error:") == 1 and "internal error" not in proc.stderr
+    assert os.listdir(out) == []
+
+
 def test_bad_inputs_file(tmp_path):
     bad = tmp_path / "inputs.npy"
     bad.write_text("not numpy")

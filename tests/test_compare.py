@@ -32,3 +32,15 @@ def test_tolerance_is_relative_to_the_reference():
     expected = np.array([100.0, 1.0])
     assert compare(expected + [0.09, 0.0], expected, atol=0.0, rtol=1e-3).passed
     assert not compare(expected + [0.0, 0.09], expected, atol=0.0, rtol=1e-3).passed
+
+
+def test_nan_or_inf_in_one_block_of_many_is_found():
+    expected = np.random.RandomState(1).randn(400_000).astype("float32")
+    actual = expected.copy()
+    actual[300_001] = np.nan
+    result = compare(actual, expected, atol=1e-4, rtol=1e-3)
+    assert not result.passed and result.worst_index == (300_001,) and result.max_abs == float("inf")
+    assert result.cosine > 0.999  # over the finite values
+    actual[300_001], actual[5] = expected[300_001], np.inf
+    result = compare(actual, expected, atol=1e-4, rtol=1e-3)
+    assert not result.passed and result.worst_index == (5,)

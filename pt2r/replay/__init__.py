@@ -11,10 +11,6 @@ rebuilds the net from those files alone to check them, and writes
 from __future__ import annotations
 
 import os
-
-# Before TensorFlow is imported (by this package or by the drop-in): no C++ log chatter.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
 import sys
 import tempfile
 import time
@@ -23,11 +19,12 @@ import types
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from pt2r.replay import quiet  # noqa: F401  (first: it imports TensorFlow quietly)
+
 import numpy as np
 import tensorflow as tf
 
 from pt2r import compare
-from pt2r.replay import quiet
 from pt2r.errors import ModelError, OutputPathError, Pt2rError, SpecError, UnsupportedOpError
 from pt2r.import_wrapper import make_wrapped_import
 from pt2r.replay import export, report, standalone
@@ -154,12 +151,12 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
                     ctx.network.construct_layer(ctx.net_dict, name)
                 outputs_dims[name] = list(tensor.dims)
             saver = export.make_saver(ctx)
-            session = tf.compat.v1.Session(graph=ctx.graph, config=standalone.session_config())
+            session = tf.compat.v1.Session(graph=ctx.graph, config=standalone.session_config(optimize=False))
             try:
-                with ctx.graph.as_default():
-                    session.run(tf.compat.v1.variables_initializer(saver._var_list))
-                    for layer_name, value in ctx.variable_values.items():
-                        ctx.network.get_layer(layer_name).var.load(value, session)
+                with ctx.graph.as_default():  # one run: each variable's initial value is fed its value
+                    values = {ctx.network.get_layer(name).var.initializer.inputs[1]: value
+                              for name, value in ctx.variable_values.items()}
+                    session.run(tf.compat.v1.variables_initializer(saver._var_list), feed_dict=values)
                 input_array = ctx.array(meta["input"]["value"]["$t"])
                 seq_lens = meta["input"]["description"].get("seq_lens")
                 feed = standalone.input_feed(ctx.network, input_array, seq_lens)

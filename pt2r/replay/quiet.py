@@ -1,10 +1,36 @@
-"""Silence TensorFlow's and RETURNN's own logging: pt2r reports what matters itself."""
+"""Silence TensorFlow's and RETURNN's own logging: pt2r reports what matters itself.
 
+Imported before anything else imports TensorFlow: its C++ start-up lines (oneDNN notes) ignore
+``TF_CPP_MIN_LOG_LEVEL`` and go straight to file descriptor 2, so the import runs with that
+descriptor pointed at the null device (a failing import still raises as usual).
+"""
+
+import contextlib
 import logging
+import os
+import sys
 import warnings
 
-import tensorflow as tf
-from returnn.log import log
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+with _native_stderr_silenced():
+    import tensorflow as tf
+
+from returnn.log import log  # noqa: E402
 
 tf.get_logger().setLevel(logging.ERROR)
 logging.getLogger("absl").setLevel(logging.ERROR)

@@ -27,11 +27,12 @@ class SizeValue(int):
 
     def _combine(self, other, int_op, dim_op):
         value = int_op(int(self), int(other))
+        from pt2r.torch.dims import canonical
         try:
             dim = dim_op(self.dim, other.dim if isinstance(other, SizeValue) else int(other))
         except Exception:  # no dim arithmetic for this combination: plain int
             return value
-        return SizeValue(value, dim)
+        return SizeValue(value, canonical(dim))
 
     def __add__(self, other):
         if not isinstance(other, int):

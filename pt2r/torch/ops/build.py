@@ -15,6 +15,7 @@ from returnn.tensor import Dim
 
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
+from pt2r.torch.dims import canonical, canonical_in
 
 
 def ctx() -> Any:
@@ -37,7 +38,8 @@ def make(layer_dict: dict[str, Any], dims: Sequence[Dim], *, dtype: _dtype.dtype
          name: str | None = None) -> Tensor:
     """Add a layer (tensors in ``layer_dict`` may stand for layers) whose output has ``dims``,
     given in torch axis order."""
-    layer = ctx().add_layer({k: _resolve(v) for k, v in layer_dict.items()}, name=name)
+    layer = ctx().add_layer({k: canonical_in(_resolve(v)) for k, v in layer_dict.items()}, name=name)
+    dims = [canonical(d) for d in dims]
     out = layer.output
     if set(out.dims) != set(dims) or len(out.dims) != len(dims):
         raise RuntimeError(f"layer {layer.name} ({layer_dict['class']}) has dims {list(out.dims)}, "
