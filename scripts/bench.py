@@ -1,16 +1,15 @@
 #!/usr/bin/env python3
-"""The benchmark of DESIGN.md's targets: full-size MB-MelGAN at T = 80 and T = 800 frames.
+"""The benchmark: full-size MB-MelGAN at T = 80 and T = 800 frames.
 
 Prints, per length: `pt2r convert` wall time (both phases, every check), record and
-replay wall time and peak memory (each phase in its own process, as `convert` runs them),
-the plain PyTorch forward time, trace size against its unique tensor bytes, and the
+replay wall time and peak memory (each phase in its own process, as `convert` runs them;
+the replay's beside the memory that importing TensorFlow and RETURNN alone takes), the plain PyTorch forward time, trace size against its unique tensor bytes, and the
 converted net's forward time in a TF session against PyTorch's on the same input
-(medians of several runs, measured in this run). Run through scripts/bench.
+(medians of several runs, measured in this run). Run through scripts/bench [FRAMES ...].
 """
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
@@ -31,31 +30,47 @@ print("PEAK_RSS_KIB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=s
 sys.exit(code)
 """
 
+# The replay's memory floor: importing pt2r's replay side (TensorFlow, RETURNN).
+IMPORT_FLOOR = """
+import resource, sys
+import pt2r.replay
+print("PEAK_RSS_KIB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+# Forward workers: each loads its net, runs it once, says "ready", then for each line on stdin
+# runs it once more (warm again after the other worker's turn) and times the run after that. The
+# bench alternates between the two, so both see the same machine load.
+WORKER_LOOP = """
+forward()
+print("ready", flush=True)
+for _ in sys.stdin:
+    forward()
+    start = time.perf_counter()
+    forward()
+    print(time.perf_counter() - start, flush=True)
+"""
+
 TORCH_FORWARD = """
-import json, statistics, sys, time
+import sys, time
 import numpy as np, torch
 from pt2r.examples import mb_melgan
 mb_melgan.provide_scipy_kaiser()
 from parallel_wavegan.models import MelGANGenerator
 from parallel_wavegan.layers import PQMF
-torch.set_num_threads(2)
 generator = MelGANGenerator(**mb_melgan.GENERATOR_PARAMS)
 generator.load_state_dict(torch.load(sys.argv[1], map_location="cpu")["model"]["generator"])
 generator.remove_weight_norm()
 generator.eval()
 pqmf = PQMF(mb_melgan.SUBBANDS)
 x = torch.from_numpy(np.load(sys.argv[2]))
-times = []
-with torch.no_grad():
-    for i in range(int(sys.argv[3]) + 1):
-        start = time.perf_counter()
+
+def forward():
+    with torch.no_grad():
         pqmf.synthesis(generator(x))
-        times.append(time.perf_counter() - start)
-print(json.dumps(times[1:]))
-"""
+""" + WORKER_LOOP
 
 TF_FORWARD = """
-import json, sys, time
+import sys, time
 import numpy as np
 from pt2r.replay import standalone  # quiet TF, behavior version
 import tensorflow as tf
@@ -71,13 +86,10 @@ with graph.as_default():
     net.load_params_from_file(sys.argv[1] + "/model", session=session)
     feed = standalone.input_feed(net, np.load(sys.argv[2]), None)
     out = net.get_layer("output").output.placeholder
-    times = []
-    for i in range(int(sys.argv[3]) + 1):
-        start = time.perf_counter()
-        session.run(out, feed_dict=feed)
-        times.append(time.perf_counter() - start)
-print(json.dumps(times[1:]))
-"""
+
+def forward():
+    session.run(out, feed_dict=feed)
+""" + WORKER_LOOP
 
 
 def run(args: list[str], env: dict | None = None) -> tuple[float, int | None, str]:
@@ -94,9 +106,27 @@ def run(args: list[str], env: dict | None = None) -> tuple[float, int | None, st
     return seconds, peak, proc.stdout
 
 
-def last_json(stdout: str):
-    """The JSON a timing script prints last (libraries may print before it)."""
-    return json.loads(stdout.strip().splitlines()[-1])
+def forward_times(workers: list[list[str]], env: dict) -> list[list[float]]:
+    """RUNS forward times of each worker (see TORCH_FORWARD), taken in turn."""
+    procs = [subprocess.Popen(args, cwd=REPO, env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL) for args in workers]
+    try:
+        for proc in procs:
+            while (line := proc.stdout.readline()) and line.strip() != "ready":
+                pass  # libraries may print before the worker is ready
+            if not line:
+                sys.exit(f"forward worker failed: {proc.args}")
+        times: list[list[float]] = [[] for _ in procs]
+        for _ in range(RUNS):
+            for proc, worker_times in zip(procs, times):
+                proc.stdin.write("run\n")
+                proc.stdin.flush()
+                worker_times.append(float(proc.stdout.readline()))
+        return times
+    finally:
+        for proc in procs:
+            proc.stdin.close()
+            proc.wait()
 
 
 def mib(kib: int | None) -> str:
@@ -116,15 +146,17 @@ def bench(frames: int, folder: str, checkpoint: str, env: dict) -> dict:
     trace = os.path.join(folder, f"T{frames}.h5")
     record_s, record_peak, _ = run([py, "-c", PHASE, "record", SPEC, "--inputs", inputs, "-o", trace], env)
     replay_s, replay_peak, _ = run([py, "-c", PHASE, "replay", trace, "-o", out], env)
+    _, import_peak, _ = run([py, "-c", IMPORT_FLOOR], env)
     with TraceReader(trace) as reader:
         trace_bytes, unique = reader.file_size, reader.unique_bytes
         timing = reader.meta["timing"]
-    torch_times = last_json(run([py, "-c", TORCH_FORWARD, checkpoint, inputs, str(RUNS)], env)[2])
-    tf_times = last_json(run([py, "-c", TF_FORWARD, out, inputs, str(RUNS)], env)[2])
+    torch_times, tf_times = forward_times([[py, "-c", TORCH_FORWARD, checkpoint, inputs],
+                                           [py, "-c", TF_FORWARD, out, inputs]], env)
     torch_fwd, tf_fwd = statistics.median(torch_times), statistics.median(tf_times)
     return {
         "frames": frames, "convert_s": convert_s, "record_s": record_s, "record_peak": record_peak,
-        "replay_s": replay_s, "replay_peak": replay_peak, "trace_bytes": trace_bytes, "unique_bytes": unique,
+        "replay_s": replay_s, "replay_peak": replay_peak, "import_peak": import_peak,
+        "trace_bytes": trace_bytes, "unique_bytes": unique,
         "plain_model_func_s": timing["reference_seconds"], "torch_forward_s": torch_fwd,
         "returnn_forward_s": tf_fwd, "forward_ratio": tf_fwd / torch_fwd,
     }
@@ -138,14 +170,15 @@ def main() -> None:
     mb_melgan.make_checkpoint(checkpoint, seed=0)
     env = {**os.environ, mb_melgan.CHECKPOINT_ENV: checkpoint, "TF_CPP_MIN_LOG_LEVEL": "3"}
     print(f"MB-MelGAN (parallel-wavegan 0.6.1, v2 settings, channels 384), {os.cpu_count()} cores; "
-          f"medians of {RUNS} runs")
-    for frames in (80, 800):
+          f"forward times: medians of {RUNS} warm runs taken in turn, each framework with its default threads")
+    for frames in [int(a) for a in sys.argv[1:]] or [80, 800]:
         r = bench(frames, folder, checkpoint, env)
         print(f"\nT = {frames} frames ({frames * mb_melgan.HOP_LENGTH} samples)")
         print(f"  pt2r convert (record + replay, every check):  {r['convert_s']:.1f} s wall")
         print(f"  record:  {r['record_s']:.1f} s wall, peak {mib(r['record_peak'])}  "
               f"(plain model function {r['plain_model_func_s']:.2f} s of it)")
-        print(f"  replay:  {r['replay_s']:.1f} s wall, peak {mib(r['replay_peak'])}")
+        print(f"  replay:  {r['replay_s']:.1f} s wall, peak {mib(r['replay_peak'])}  "
+              f"(importing TensorFlow and RETURNN alone: {mib(r['import_peak'])})")
         print(f"  trace:   {r['trace_bytes'] / 2**20:.1f} MiB for {r['unique_bytes'] / 2**20:.1f} MiB of unique "
               f"tensors ({r['trace_bytes'] / r['unique_bytes']:.3f}x)")
         print(f"  forward: PyTorch {r['torch_forward_s'] * 1000:.1f} ms, converted RETURNN net "

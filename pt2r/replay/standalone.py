@@ -49,8 +49,7 @@ def run_exported(config_path: str, checkpoint_prefix: str, inputs: np.ndarray,
 def session_config(optimize: bool = True) -> Any:
     """Session options; ``optimize=False`` turns Grappler's graph optimizations off, for sessions
     that run many different subgraphs once each (Grappler works anew for every subgraph run)."""
-    config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=2, inter_op_parallelism_threads=2,
-                                      device_count={"GPU": 0})
+    config = tf.compat.v1.ConfigProto(device_count={"GPU": 0})  # threads: TF's default, one per core
     # Grappler's remapper fuses ops (e.g. max(x, a * x) into a leaky relu) and so removes tensors
     # the verification fetches or feeds.
     config.graph_options.rewrite_options.remapping = rewriter_config_pb2.RewriterConfig.OFF

@@ -46,10 +46,13 @@ def is_tensor(obj: Any) -> bool:
     return isinstance(obj, Tensor)
 
 
+_SUBMODULES = ("autograd", "linalg", "special")
+
+
 def __getattr__(name: str) -> Any:
-    if name == "autograd":
+    if name in _SUBMODULES:
         import importlib
-        return importlib.import_module("pt2r.torch.autograd")
+        return importlib.import_module(f"pt2r.torch.{name}")
     value = _resolve(f"torch.{name}")
     globals()[name] = value
     return value
