@@ -41,6 +41,7 @@ OPERATORS = {
     "__rtruediv__": "Tensor.__rdiv__", "__floordiv__": "Tensor.__floordiv__",
     "__rfloordiv__": "Tensor.__rfloordiv__", "__mod__": "Tensor.remainder", "__rmod__": "Tensor.__rmod__",
     "__pow__": "Tensor.pow", "__rpow__": "Tensor.__rpow__", "__matmul__": "Tensor.matmul",
+    "__rmatmul__": "Tensor.__rmatmul__",
     "__neg__": "Tensor.neg", "__pos__": "Tensor.positive", "__abs__": "Tensor.abs",
     "__invert__": "Tensor.__invert__", "__and__": "Tensor.__and__", "__or__": "Tensor.__or__",
     "__xor__": "Tensor.__xor__", "__gt__": "Tensor.gt", "__ge__": "Tensor.ge", "__lt__": "Tensor.lt",

@@ -11,6 +11,9 @@ CASES = [
     "sum_dim", "sum_dims_keepdim", "sum_dtype_axis", "sum_all", "mean_dim", "mean_keepdim", "mean_all",
     "max_dim", "max_dim_indices", "min_dim", "max_min_all", "max_min_elementwise", "amax_amin",
     "logsumexp", "argmax_argmin", "argmax_vector",
+    "any_all", "prod_dim", "prod_all_dtype", "std_var_dim", "std_var_unbiased_correction", "std_var_all",
+    "std_var_mean", "norm_p", "norm_all", "vector_norm", "normalize", "cumsum", "cumprod",
+    "reduce_scan_transposed",
     "matmul_weight", "matmul_vector", "matmul_time_by_time", "matmul_param_first", "bmm_over_time", "mm_mv",
     "matmul_broadcast", "dot_outer_addmm", "baddbmm_attention",
     "einsum_attention", "einsum_attention_values", "einsum_weight", "einsum_implicit_ellipsis",
@@ -20,11 +23,16 @@ CASES = [
 OVER_TIME = [
     "linear", "linear_on_reduced", "sum_dim", "sum_dims_keepdim", "sum_dtype_axis", "sum_all", "mean_dim",
     "mean_keepdim", "mean_all", "max_dim", "max_dim_indices", "min_dim", "max_min_all", "amax_amin", "logsumexp",
-    "argmax_argmin", "argmax_vector", "matmul_time_by_time", "matmul_param_first", "bmm_over_time", "mm_mv",
+    "argmax_argmin", "argmax_vector",
+    "any_all", "prod_dim", "prod_all_dtype", "std_var_dim", "std_var_unbiased_correction", "std_var_all",
+    "std_var_mean", "norm_p", "norm_all", "vector_norm", "normalize", "cumsum", "cumprod",
+    "reduce_scan_transposed",
+    "matmul_time_by_time", "matmul_param_first", "bmm_over_time", "mm_mv",
     "dot_outer_addmm", "baddbmm_attention", "einsum_attention", "einsum_attention_values", "einsum_implicit_ellipsis",
     "einsum_sum_and_outer", "einsum_list_operands",
 ]
-TIME_MAJOR_CASES = ["tm_reduce_time", "tm_attention", "tm_bmm", "linear", "sum_dims_keepdim", "matmul_weight"]
+TIME_MAJOR_CASES = ["tm_reduce_time", "tm_reduce_more", "tm_attention", "tm_bmm", "linear", "sum_dims_keepdim",
+                    "matmul_weight"]
 DIFFERENT_LENGTHS = {"seq_lens": [7, 4]}
 
 
@@ -44,7 +52,8 @@ def test_time_major_different_lengths(func, tmp_path):
 
 
 REFUSED = [("argmax_flat", "argmax over all axes"), ("einsum_diagonal", "diagonal"),
-           ("einsum_batch_by_batch", "two batch axes"), ("linear_over_time", "linear over a dynamic")]
+           ("einsum_batch_by_batch", "two batch axes"), ("linear_over_time", "linear over a dynamic"),
+           ("norm_nuclear", "matrix norm")]
 
 
 @pytest.mark.parametrize("func, what", REFUSED)

@@ -18,8 +18,12 @@ DYNAMIC = {"shape": [6, None], "batch_dim_axis": 0, "feature_dim_axis": 1, "time
 #: a batch of different lengths
 SEQ_LENS = {**DYNAMIC, "seq_lens": [12, 7]}
 
+# x.T and x.mT are properties, but registry.install_tensor_methods installs every Tensor.* op as a
+# method: on the drop-in, x.T is a bound method until the registry installs these two as properties.
+PROPERTIES = ["transpose_property_T", "transpose_property_mT"]
+
 CASES = [
-    "transpose", "transpose_functional", "permute", "movedim", "contiguous",
+    "transpose", "transpose_functional", "permute", "movedim", "contiguous", *PROPERTIES,
     "view_split_merge_static", "unflatten", "view_batch_time", "view_batch_time_minus_one", "view_time_feature",
     "view_flatten_minus_one", "view_frame_stacking", "view_size_one_axes", "view_all", "unflatten_time",
     "squeeze_unsqueeze", "expand_static", "expand_time", "expand_new_axis",
@@ -29,7 +33,7 @@ CASES = [
 ]
 #: cases whose ops touch the dynamic time axis: also run on a batch of different lengths
 TIME_CASES = [
-    "transpose", "permute", "view_batch_time", "view_batch_time_minus_one", "view_time_feature",
+    "transpose", "permute", *PROPERTIES, "view_batch_time", "view_batch_time_minus_one", "view_time_feature",
     "view_flatten_minus_one", "view_frame_stacking", "view_size_one_axes", "view_all", "unflatten_time",
     "squeeze_unsqueeze", "expand_time", "cat_time", "cat_time_twice", "stack", "split_time", "getitem_time",
     "getitem_time_steps", "getitem_time_from_end", "getitem_time_from_shape", "getitem_time_positions_from_shape",

@@ -3,6 +3,6 @@
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops import registry
 from pt2r.torch.ops import (  # noqa: F401  (each registers its ops)
-    activation, conv, creation, elementwise, embedding, linear, norm, padding, reduce, shape)
+    activation, conv, creation, elementwise, embedding, linear, norm, padding, reduce, shape, special)
 
 registry.install_tensor_methods(Tensor)

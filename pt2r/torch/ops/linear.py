@@ -199,6 +199,16 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     return contract([input, other], [la, lb], out)
 
 
+@op("Tensor.__rmatmul__")
+def rmatmul(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    """``other @ input``. Torch records ``__rmatmul__`` only when it is called by name
+    (``x.__rmatmul__(w)``): ``w @ x`` is ``Tensor.matmul`` when ``w`` is a tensor or parameter,
+    and torch refuses it for any other ``w``."""
+    if not isinstance(other, Tensor):
+        raise ValueError(f"{type(other).__name__} @ tensor is not supported")
+    return matmul(other, input)
+
+
 def _needs(name: str, a: Tensor, b: Tensor, ndim_a: int, ndim_b: int) -> None:
     if a.ndim != ndim_a or b.ndim != ndim_b:
         kinds = f"two {ndim_a}-d tensors" if ndim_a == ndim_b else f"a {ndim_a}-d and a {ndim_b}-d tensor"

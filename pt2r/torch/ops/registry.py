@@ -99,6 +99,10 @@ def missing(meta: dict[str, Any]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
+#: ``Tensor.*`` ops that torch offers as properties (``x.T``), not methods
+TENSOR_PROPERTIES = frozenset({"T", "mT"})
+
+
 def install_tensor_methods(tensor_class: type) -> None:
     """Tensor methods and Python operators, each the wrapper of its recorded op name."""
     from pt2r.calls import OPERATORS
@@ -106,7 +110,7 @@ def install_tensor_methods(tensor_class: type) -> None:
     for name in list(OPS) + list(ALIASES):
         prefix, _, attr = name.rpartition(".")
         if prefix == "Tensor" and not (attr.startswith("__") and attr.endswith("__")):
-            setattr(tensor_class, attr, public(name))
+            setattr(tensor_class, attr, property(public(name)) if attr in TENSOR_PROPERTIES else public(name))
     for dunder, name in OPERATORS.items():
         if name in OPS:
             setattr(tensor_class, dunder, public(name))

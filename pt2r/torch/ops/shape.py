@@ -347,6 +347,20 @@ def t(input: Tensor) -> Tensor:  # noqa: A002
     return _view(input, input.dims[::-1])
 
 
+@op("Tensor.T")
+def T(input: Tensor) -> Tensor:  # noqa: A002, N802  (torch's name)
+    """The property ``x.T``: all axes reversed (torch deprecates it for ndim != 2 but still does it)."""
+    return _view(input, input.dims[::-1])
+
+
+@op("Tensor.mT")
+def mT(input: Tensor) -> Tensor:  # noqa: A002, N802  (torch's name)
+    """The property ``x.mT``: the last two axes swapped."""
+    if input.ndim < 2:
+        raise ValueError(f"mT of a {input.ndim}-d tensor is not supported (torch refuses it too)")
+    return transpose(input, -2, -1)
+
+
 @op("Tensor.permute")
 def permute_method(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
     return permute(input, _shape_arg(dims))

@@ -129,6 +129,89 @@ def argmax_vector(w, x):
     return x.sum((0, 1)).argmax()
 
 
+def any_all(w, x):
+    torch = _torch(w)
+    per_feature = torch.any(x > 0, 1) & (x > -1).all(1) | torch.any(x, dim=1)  # the last of floats: nonzero
+    per_batch = (x > 1).any(-1, keepdim=True).all(1) | torch.all(x < 2, dim=(1, 2), keepdim=True).any(2)
+    as_uint8 = (x > 0).to(torch.uint8).any(1)  # uint8 in, uint8 out
+    return per_feature & per_batch | torch.all(x > -5) & (x > 2).any() & as_uint8
+
+
+def prod_dim(w, x):
+    torch = _torch(w)
+    return x.prod(1) + torch.prod(x, -1, keepdim=True).sum(1) + torch.prod(x, dim=0, keepdim=True).sum(1)
+
+
+def prod_all_dtype(w, x):
+    """Float64 as asked, int64 for bools as torch does; a 0-d tensor's product is itself."""
+    torch = _torch(w)
+    return x.prod() + torch.prod(x, dtype=torch.float64) + (x > 0).prod(2).sum() + x.amax().prod() \
+        + torch.prod(x, 1, dtype=torch.float64)
+
+
+def std_var_dim(w, x):
+    torch = _torch(w)
+    return x.std(1) + torch.var(x, dim=1) + x.var(-1, keepdim=True).sum(1) + torch.std(x, 0, keepdim=True).sum(1)
+
+
+def std_var_unbiased_correction(w, x):
+    torch = _torch(w)
+    return x.std(1, unbiased=False) + torch.var(x, 1, False, True).sum(1) + x.var(dim=(0, 1), correction=2) \
+        + torch.std(x, (1, 2), keepdim=True, correction=0.5).sum(1)
+
+
+def std_var_all(w, x):
+    torch = _torch(w)
+    return x.std() + torch.var(x) + x.var(False) + torch.std(x, unbiased=False) + x.std(dim=None, keepdim=True)
+
+
+def std_var_mean(w, x):
+    torch = _torch(w)
+    s, m = torch.std_mean(x, 1)
+    v, m2 = torch.var_mean(x, dim=(1, 2), keepdim=True, correction=0)
+    return s * m + (v + m2).sum(-1) + torch.var_mean(x, 1, False)[0]
+
+
+def norm_p(w, x):
+    torch = _torch(w)
+    inf = float("inf")
+    return torch.norm(x, dim=1) + x.norm(p=1, dim=1) + x.norm(inf, 1) + torch.norm(x, -inf, 1) \
+        + torch.norm(x, 3.0, -1, keepdim=True).sum(1) + x.norm(p=0, dim=2, keepdim=True).sum(1) \
+        + x.norm(0.5, (0, 1))
+
+
+def norm_all(w, x):
+    """The Frobenius default over all, p over all, 'fro' over two dims, a dtype."""
+    torch = _torch(w)
+    return torch.norm(x) + x.norm() + x.norm(p=1) + torch.norm(x, "fro", (1, 2), keepdim=True).sum(1) \
+        + x.norm(2, 1, False, torch.float64) + torch.norm(x, dim=-1, dtype=torch.float64).sum(1, keepdim=True)
+
+
+def vector_norm(w, x):
+    torch = _torch(w)
+    return torch.linalg.vector_norm(x, dim=1) + torch.linalg.vector_norm(x, float("inf"), (1, 2), True).sum(-1) \
+        + torch.linalg.vector_norm(x, 1.5, -1).sum(1, keepdim=True) + torch.linalg.vector_norm(x) \
+        + torch.linalg.vector_norm(x, ord=1, dtype=torch.float64)
+
+
+def normalize(w, x):
+    """The last one's eps is above every max |x|: the denominator is eps."""
+    F = _torch(w).nn.functional  # noqa: N806
+    return F.normalize(x, dim=-1) + F.normalize(x, p=1.0, dim=1) + F.normalize(x, dim=(1, 2)) \
+        + F.normalize(x, float("inf"), -1, 10.0)
+
+
+def cumsum(w, x):
+    torch = _torch(w)
+    return x.cumsum(1) + torch.cumsum(x, dim=-1) + x.cumsum(dim=0) + (x > 0).cumsum(-2) \
+        + torch.cumsum(x, 1, dtype=torch.float64).to(torch.float32) + x.amax().cumsum(0)
+
+
+def cumprod(w, x):
+    torch = _torch(w)
+    return x.cumprod(1) + torch.cumprod(x, dim=-1) + x.cumprod(dim=0) + (x > 0).cumprod(-2) \
+        + torch.cumprod(x, 1, dtype=torch.float64)
+
 # -- products ------------------------------------------------------------------------------------
 
 def matmul_weight(w, x):
@@ -244,6 +327,19 @@ def tm_bmm(w, x):
     return torch.bmm(xb, xf).sum((1, 2)) + torch.bmm(xf, xb).sum((1, 2))
 
 
+def reduce_scan_transposed(w, x):
+    """On a transposed view, whose layer has its axes in another order than torch's."""
+    xt = x.transpose(1, 2)  # (B, 5, T)
+    return xt.cumsum(-1) * xt.std(1, keepdim=True) + xt.prod(-1, keepdim=True) \
+        + _torch(w).nn.functional.normalize(xt, dim=-1) + xt.norm(dim=(0, 2), keepdim=True)
+
+
+def tm_reduce_more(w, x):
+    torch = _torch(w)
+    return x.cumsum(0) + torch.cumprod(x, 0) * x.std(0, keepdim=True) + torch.norm(x, dim=0) + x.prod(0) \
+        + x.var((0, 2), keepdim=True) + torch.nn.functional.normalize(x, dim=0) + (x > 0).any(0) \
+        + torch.linalg.vector_norm(x, 1, (0, 2), keepdim=True) + torch.var_mean(x, 0)[1]
+
 # -- refused -------------------------------------------------------------------------------------
 
 def argmax_flat(w, x):
@@ -264,3 +360,7 @@ def einsum_batch_by_batch(w, x):
 def linear_over_time(w, x):
     torch = _torch(w)
     return torch.nn.Linear(7, 3)(torch.einsum("btf->bft", x))
+
+
+def norm_nuclear(w, x):
+    return _torch(w).norm(x, p="nuc", dim=(1, 2))

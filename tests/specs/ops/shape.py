@@ -38,6 +38,15 @@ def contiguous(w, x):
     return x.transpose(1, 2).contiguous() * 2
 
 
+def transpose_property_T(w, x):
+    """``x.T`` reverses all axes (torch deprecates it for ndim != 2 but still does it); 2-d too."""
+    return x.T.permute(2, 1, 0) * 2 + x[:, 0].T.T[:, None]
+
+
+def transpose_property_mT(w, x):
+    return x.mT * 2 + x[:, :1].mT
+
+
 # -- views -----------------------------------------------------------------------
 
 def view_split_merge_static(w, x):
