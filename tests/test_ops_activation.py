@@ -90,3 +90,13 @@ def test_conv2d_time_major(tmp_path):
 def test_conv2d_static_height(func, tmp_path):
     desc = {"shape": [3, 7, None], "time_dim_axis": 3, "feature_dim_axis": 1, "seq_lens": {3: [9, 5]}}
     assert_converts(spec(func), tmp_path, randn(2, 3, 7, 9), desc)
+
+
+def test_functional_tanh_and_sigmoid_are_calls_of_their_own(tmp_path):
+    """``F.tanh``/``F.sigmoid`` are ``x.tanh()``/``x.sigmoid()`` in torch's Python, without dispatching
+    themselves: the trace names them after the function, at the user's line, and replay checks them."""
+    result = assert_converts(spec("functional_tanh"), tmp_path, randn(2, 9, 6), BTF_LENS)
+    calls = {r.target: r for r in result.results}
+    for name in ("torch.nn.functional.tanh", "torch.nn.functional.sigmoid"):
+        assert calls[name].source[0].endswith("activation.py") and calls[name].isolated["passed"]
+    assert "Tensor.tanh" not in calls and "Tensor.sigmoid" not in calls

@@ -39,6 +39,10 @@ _EXAMPLES_DIR = os.path.join(_PT2R_DIR, "examples") + os.sep
 #: torch files that only dispatch an op (their frames stand between the user and the op)
 _DISPATCH_FILES = (os.path.join(_TORCH_DIR, "overrides.py"), os.path.join(_TORCH_DIR, "_jit_internal.py"))
 
+#: torch functions that are a tensor method call in Python and do not dispatch themselves
+#: (``F.tanh(x)`` is ``x.tanh()``): that call is recorded under the function's name, at the user's line
+_UNDISPATCHED = {getattr(torch.nn.functional, n).__code__: f"torch.nn.functional.{n}" for n in ("tanh", "sigmoid")}
+
 _active: Tracer | None = None
 
 
@@ -185,7 +189,9 @@ class Tracer:
         if name in calls.NOT_RECORDED:
             return func(*args, **kwargs)
         caller = _caller(_code_objects(func), skip_torch=False)
-        if caller is None or _is_torch(caller.f_code.co_filename):
+        if caller is not None and caller.f_code in _UNDISPATCHED:  # F.tanh(x), which is x.tanh()
+            name, caller = _UNDISPATCHED[caller.f_code], _caller(skip_torch=True)
+        elif caller is None or _is_torch(caller.f_code.co_filename):
             return func(*args, **kwargs)  # torch's own internals
         return self._record_op(name, func, args, kwargs, caller)
 

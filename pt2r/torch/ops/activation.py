@@ -43,7 +43,7 @@ def _axis(x: Tensor, dim: int) -> int:
 # -- elementwise -----------------------------------------------------------
 
 
-@op("torch.tanh", "Tensor.tanh", "torch.tanh_", "Tensor.tanh_")
+@op("torch.tanh", "Tensor.tanh", "torch.tanh_", "Tensor.tanh_", "torch.nn.functional.tanh")
 def tanh(input: Tensor) -> Tensor:  # noqa: A002
     return _activation(input, "tanh")
 
@@ -60,7 +60,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     return _activation(input, "relu")
 
 
-@op("torch.sigmoid", "Tensor.sigmoid", "torch.sigmoid_", "Tensor.sigmoid_")
+@op("torch.sigmoid", "Tensor.sigmoid", "torch.sigmoid_", "Tensor.sigmoid_", "torch.nn.functional.sigmoid")
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
     return _activation(input, "sigmoid")
 
@@ -152,24 +152,6 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     return make({"class": "eval", "from": [input, weight],
                  "eval": f"tf.where(source(0) >= 0, source(0), {slope} * source(0))",
                  "out_type": {"dim_tags": list(input.dims), "dtype": input.dtype.name}}, input.dims, dtype=input.dtype)
-
-
-def _unrecorded_functional(name: str) -> None:
-    """``F.tanh`` and ``F.sigmoid`` are plain Python functions in torch that call ``input.<name>()``
-    without dispatching themselves; the recorder skips that call as torch-internal, so the trace has
-    no call for them. The drop-in's must record nothing either: a function here (a pt2r frame, so
-    the method call inside is not recorded), put into the drop-in's ``torch.nn.functional``."""
-    from pt2r.torch.nn import functional
-
-    def func(input: Tensor) -> Tensor:  # noqa: A002
-        return getattr(input, name)()
-
-    func.__name__ = func.__qualname__ = name
-    setattr(functional, name, func)
-
-
-_unrecorded_functional("tanh")
-_unrecorded_functional("sigmoid")
 
 
 # -- over an axis ------------------------------------------------------------

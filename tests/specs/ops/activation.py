@@ -44,7 +44,7 @@ def sigmoid(w, x):
     return _nn(w).Sigmoid()(x) + _torch(w).sigmoid(x * 2.0) + x.sigmoid() + _f(w).sigmoid(x - 1.0)
 
 
-def functional_tanh(w, x):  # F.tanh / F.sigmoid call the tensor method: torch records no call of their own
+def functional_tanh(w, x):  # F.tanh / F.sigmoid are the tensor methods in Python: recorded under their own names
     return _f(w).tanh(x) * _f(w).sigmoid(x)
 
 
