@@ -54,7 +54,8 @@ def test_over_axis(func, shape, desc, tmp_path):
 
 CONV2D = [
     "conv2d", "conv2d_strided_padded_dilated", "conv2d_stride_and_dilation", "conv2d_same_no_bias", "conv2d_valid",
-    "conv2d_depthwise", "conv2d_depthwise_strided_dilated", "conv2d_reflect", "conv2d_functional",
+    "conv2d_depthwise", "conv2d_depthwise_strided_dilated", "conv2d_depthwise_dilated_same", "conv2d_reflect",
+    "conv2d_functional",
     "conv_transpose2d", "conv_transpose2d_output_padding", "conv_transpose2d_no_bias", "conv_transpose2d_dilated",
     "conv_transpose2d_groups", "conv_transpose2d_functional",
 ]
@@ -86,7 +87,8 @@ def test_conv2d_time_major(tmp_path):
     assert_converts(spec("conv2d_time_major"), tmp_path, randn(7, 2, 3, 9), desc)
 
 
-@pytest.mark.parametrize("func", ["conv2d_strided_padded_dilated", "conv_transpose2d_output_padding"])
+@pytest.mark.parametrize("func", ["conv2d_strided_padded_dilated", "conv_transpose2d_output_padding",
+                                  "conv2d_depthwise_dilated_same"])
 def test_conv2d_static_height(func, tmp_path):
     desc = {"shape": [3, 7, None], "time_dim_axis": 3, "feature_dim_axis": 1, "seq_lens": {3: [9, 5]}}
     assert_converts(spec(func), tmp_path, randn(2, 3, 7, 9), desc)

@@ -24,6 +24,7 @@ import pt2r
 from pt2r import calls
 from pt2r.errors import NameMismatchError, Pt2rError, UnsupportedOpError, where
 from pt2r.naming import Namer, unique
+from pt2r.replay.quiet import returnn_prints_silenced
 from pt2r.trace import TraceReader
 
 BEHAVIOR_VERSION = 21
@@ -288,7 +289,7 @@ class ReplayContext:
         """Add a layer to the net dict and construct it; returns the RETURNN layer."""
         name = unique(name or self.layer_name_for(), self._layer_names)
         self.net_dict[name] = layer_dict
-        with self.graph.as_default():
+        with self.graph.as_default(), returnn_prints_silenced():
             return self.network.construct_layer(self.net_dict, name)
 
     def add_variable(self, value: np.ndarray | None, dims: list[Dim], dtype: str, name: str,

@@ -1,11 +1,15 @@
 """Silence TensorFlow's and RETURNN's own logging: pt2r reports what matters itself.
 
+RETURNN also prints some notes while it builds layers (e.g. that it takes two dims of equal size
+as the same one, which pt2r's canonical dims make it do): build under `returnn_prints_silenced`.
+
 Imported before anything else imports TensorFlow: its C++ start-up lines (oneDNN notes) ignore
 ``TF_CPP_MIN_LOG_LEVEL`` and go straight to file descriptor 2, so the import runs with that
 descriptor pointed at the null device (a failing import still raises as usual).
 """
 
 import contextlib
+import io
 import logging
 import os
 import sys
@@ -25,6 +29,10 @@ def _native_stderr_silenced():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+def returnn_prints_silenced() -> contextlib.AbstractContextManager:
+    return contextlib.redirect_stdout(io.StringIO())
 
 
 with _native_stderr_silenced():

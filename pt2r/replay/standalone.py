@@ -15,6 +15,7 @@ from returnn.tf.network import TFNetwork
 from tensorflow.core.protobuf import rewriter_config_pb2
 
 from pt2r.replay.context import BEHAVIOR_VERSION, set_behavior_version
+from pt2r.replay.quiet import returnn_prints_silenced
 
 
 def run_exported(config_path: str, checkpoint_prefix: str, inputs: np.ndarray,
@@ -29,7 +30,8 @@ def run_exported(config_path: str, checkpoint_prefix: str, inputs: np.ndarray,
     graph = tf.Graph()
     with graph.as_default():
         network = TFNetwork(config=config, train_flag=False, eval_flag=False, search_flag=False)
-        network.construct_from_dict(config.typed_value("network"))
+        with returnn_prints_silenced():
+            network.construct_from_dict(config.typed_value("network"))
         output_dims = config.typed_value("pt2r_output_dims")
         session = tf.compat.v1.Session(graph=graph, config=session_config())
         try:

@@ -115,9 +115,10 @@ def _conv(name: str, n: int, input: Tensor, weight: Tensor, bias: Tensor | None,
     else:
         pads = _ntuple(padding, n, "padding")
         pad = _one_or_list(pads)
-    if max(stride) > 1 and max(dilation) > 1:
+    if (max(stride) > 1 or groups > 1) and max(dilation) > 1:
         # TF's kernels lack stride with dilation (RETURNN's fallback needs channels-first, the depthwise
-        # conv has none): the dilation goes into the filter, as zero taps
+        # conv has none), and RETURNN's grouped conv loses static axes when dilated: the dilation goes
+        # into the filter, as zero taps
         k_dims = [Dim(dl * (k.dimension - 1) + 1, name=f"{k.description}:dilated") for k, dl in zip(k_dims, dilation)]
         # RETURNN pairs a grouped filter's input axis with the dim in_dim // groups
         weight = _expand_filter(weight, 1, dilation, [*k_dims, in_dim // groups, out_dim])

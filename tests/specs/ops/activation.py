@@ -151,6 +151,10 @@ def conv2d_groups(w, x):  # x: (batch, 4, h, w)
     return _nn(w).Conv2d(4, 6, 3, groups=2)(x)
 
 
+def conv2d_depthwise_dilated_same(w, x):  # grouped, dilated, size-keeping: the output's axes are the input's
+    return _nn(w).Conv2d(3, 6, 3, groups=3, dilation=(2, 1), padding=(2, 1))(x)
+
+
 def conv2d_reflect(w, x):
     return _nn(w).Conv2d(3, 4, 3, padding=1, padding_mode="reflect")(x)
 
