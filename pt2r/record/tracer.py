@@ -7,7 +7,7 @@ operator (a ``TorchFunctionMode``). It records:
 - every module call not nested in a torch leaf module (``Conv1d`` and the like
   are leaves: nothing inside them is recorded; ``Sequential`` is a container
   and user modules are recorded all the way down), with its own parameters
-  and buffers as they are at call time;
+  and buffers as they are at call time (a leaf's include its submodules');
 - every op called from user code, i.e. whose calling Python frame is not in
   torch or pt2r itself (so ops that torch runs internally, e.g. inside
   ``weight_norm``, are not recorded), outside leaf modules;
@@ -44,6 +44,14 @@ _DISPATCH_FILES = (os.path.join(_TORCH_DIR, "overrides.py"), os.path.join(_TORCH
 _UNDISPATCHED = {getattr(torch.nn.functional, n).__code__: f"torch.nn.functional.{n}" for n in ("tanh", "sigmoid")}
 
 _active: Tracer | None = None
+
+
+def _state(module: torch.nn.Module, kind: str, leaf: bool) -> dict[str, Any]:
+    """A module's parameters or buffers: its own, and for a leaf also its submodules' (dotted names,
+    ``out_proj.weight`` of MultiheadAttention), as nothing inside a leaf is recorded."""
+    if leaf:
+        return dict(getattr(module, f"named_{kind}")())
+    return {k: v for k, v in getattr(module, f"_{kind}").items() if v is not None}
 
 
 def _is_torch(filename: str) -> bool:
@@ -167,8 +175,8 @@ class Tracer:
                 "module": module_name, "training": module.training,
                 "source": _source(_caller(skip_torch=True)),
                 "args": self.encode(list(args)), "kwargs": self.encode_kwargs(kwargs),
-                "params": self.encode_kwargs({k: v for k, v in module._parameters.items() if v is not None}),
-                "buffers": self.encode_kwargs({k: v for k, v in module._buffers.items() if v is not None}),
+                "params": self.encode_kwargs(_state(module, "parameters", leaf)),
+                "buffers": self.encode_kwargs(_state(module, "buffers", leaf)),
             })
             self._open.append(len(self.calls) - 1)
             self._leaf_depth += leaf

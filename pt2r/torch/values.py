@@ -114,10 +114,14 @@ def bind_inputs(ctx: Any, value: Any, recorded: Any, name: str) -> None:
 
 
 def bind_module_state(ctx: Any, module: Any, module_name: str, rec: dict[str, Any]) -> None:
-    """Give a module's parameters and buffers their values at this call, from the trace."""
-    for kind, table in (("params", module._parameters), ("buffers", module._buffers)):
+    """Give a module's parameters and buffers their values at this call, from the trace. A leaf
+    module's submodules' are recorded with it, under dotted names (``out_proj.weight``)."""
+    leaf = module._pt2r_is_leaf()
+    for kind, method, own in (("params", module.named_parameters, module._parameters),
+                              ("buffers", module.named_buffers, module._buffers)):
+        table = dict(method()) if leaf else {k: v for k, v in own.items() if v is not None}
         recorded = rec.get(kind, {})
-        missing = sorted(k for k, v in table.items() if v is not None and k not in recorded)
+        missing = sorted(k for k in table if k not in recorded)
         if missing:
             raise ValueError(f"module {module_name} has {kind} {missing} that the trace does not have")
         for pname, ref in recorded.items():

@@ -47,6 +47,17 @@ def make(layer_dict: dict[str, Any], dims: Sequence[Dim], *, dtype: _dtype.dtype
     return Tensor(dims, dtype or _dtype.by_name(out.dtype), layer=layer)
 
 
+def fresh_dim(dim: Dim) -> Dim:
+    """A new dim of ``dim``'s size, for a second axis of that size in one tensor (``x @ x.T`` over
+    time, a time-by-time mask): a dynamic one takes ``dim``'s lengths in ``reinterpret_data``."""
+    if dim.is_batch_dim():
+        raise ValueError("a result with two batch axes is not supported")
+    fresh = Dim(dim.dimension, name=f"{dim.description}_2")
+    if dim.dimension is None:  # its size at record time, for ``shape`` queries before the call ends
+        ctx().dim_values[fresh] = ctx().dim_value(dim)
+    return fresh
+
+
 def unify(x: Tensor, axis: int, dim: Dim) -> Tensor:
     """``x`` with its axis ``axis`` being RETURNN dim ``dim`` (same size)."""
     old = x.dims[axis]
@@ -95,8 +106,7 @@ def broadcast(*tensors: Tensor) -> tuple[list[Tensor], list[Dim]]:
                 result[pos], result_size[pos] = t.dims[i], n
     for pos in range(ndim):  # two result axes of equal size must still be two RETURNN dims
         if result[pos] is not None and result[pos] in result[:pos]:
-            result[pos] = Dim(result_size[pos], name=f"{result[pos].description}_{pos}") \
-                if result[pos].dimension is not None else result[pos]
+            result[pos] = fresh_dim(result[pos])
     out = []
     for pos in range(ndim):
         if result[pos] is None:  # size 1 everywhere: the first tensor's axis, shared by all
@@ -114,6 +124,21 @@ def broadcast(*tensors: Tensor) -> tuple[list[Tensor], list[Dim]]:
                      name=ctx().layer_name_for() + ".squeeze")
         out.append(t)
     return out, list(result)
+
+
+def raw_eval(x: Tensor, expr: str, raw_dims: Sequence[Dim], dims: Sequence[Dim], dtype: _dtype.dtype,
+             name: str | None = None) -> Tensor:
+    """An ``eval`` layer computing TF code ``expr`` of ``x``, the raw tensor of ``x`` (its axes in
+    RETURNN's order, see `raw_axes`), whose result has the raw axes ``raw_dims`` (``dims`` in torch
+    order)."""
+    return make({"class": "eval", "from": [x], "eval": f"(lambda x: {expr})(source(0, auto_convert=False))",
+                 "out_type": {"dim_tags": list(raw_dims), "dtype": dtype.name}}, dims, dtype=dtype, name=name)
+
+
+def raw_axes(x: Tensor, axes: Sequence[int]) -> list[int]:
+    """Torch axes ``axes`` of ``x`` as axes of its raw tensor (its layer's axis order)."""
+    raw = list(x.layer.output.dims)
+    return [raw.index(x.dims[a]) for a in axes]
 
 
 def scalar_literal(value: Any) -> str:

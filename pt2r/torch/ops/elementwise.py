@@ -17,7 +17,7 @@ from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch._tensor import device as _device
-from pt2r.torch.ops.build import broadcast, ctx, make
+from pt2r.torch.ops.build import broadcast, ctx, make, raw_axes, raw_eval
 from pt2r.torch.ops.registry import op
 
 # -- dtype promotion (torch's c10 ResultTypeState) ----------------------------
@@ -488,3 +488,28 @@ def type_(input: Tensor, dtype: Any = None, non_blocking: bool = False) -> Any: 
             raise ValueError(f"Tensor.type({dtype!r}) is not supported")
         dtype = _TYPE_NAMES[key]
     return cast(input, dtype)
+
+
+def _triangle(input: Tensor, diagonal: int, keep: str) -> Tensor:  # noqa: A002
+    """``input`` with the entries outside a triangle of its last two axes zeroed: those where
+    ``column - row`` is not ``keep`` (``>=`` for triu, ``<=`` for tril) ``diagonal``."""
+    if input.ndim < 2:
+        raise ValueError(f"triu/tril of a {input.ndim}-d tensor is not supported (torch refuses it too)")
+    rank = input.ndim
+    row, col = raw_axes(input, [rank - 2, rank - 1])
+
+    def position(axis: int) -> str:
+        shape = [-1 if a == axis else 1 for a in range(rank)]
+        return f"tf.reshape(tf.range(tf.shape(x)[{axis}]), {shape})"
+    expr = f"tf.where({position(col)} - {position(row)} {keep} {int(diagonal)}, x, tf.zeros_like(x))"
+    return raw_eval(input, expr, input.layer.output.dims, input.dims, input.dtype)
+
+
+@op("torch.triu", "Tensor.triu")
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    return _triangle(input, diagonal, ">=")
+
+
+@op("torch.tril", "Tensor.tril")
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    return _triangle(input, diagonal, "<=")

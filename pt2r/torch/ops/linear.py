@@ -23,22 +23,13 @@ from returnn.tensor import Dim
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
-from pt2r.torch.ops.build import broadcast, ctx, eval_layer, make, result_dtype, scalar_literal, sizes, unify
+from pt2r.torch.ops.build import (
+    broadcast, eval_layer, fresh_dim, make, result_dtype, scalar_literal, sizes, unify)
 from pt2r.torch.ops.reduce import aux_name, cast, expand_dims, reduce_layer
 from pt2r.torch.ops.registry import module, op
 from pt2r.torch.values import static_dims
 
 Labels = list[str]
-
-
-def fresh_dim(dim: Dim) -> Dim:
-    """A new dim of ``dim``'s size (dynamic: it takes ``dim``'s lengths in ``reinterpret_data``)."""
-    if dim.is_batch_dim():
-        raise ValueError("a product with two batch axes in its result is not supported")
-    fresh = Dim(dim.dimension, name=f"{dim.description}_2")
-    if dim.dimension is None:  # its size at record time, for ``shape`` queries before the call ends
-        ctx().dim_values[fresh] = ctx().dim_value(dim)
-    return fresh
 
 
 def retag(x: Tensor, targets: Sequence[Dim], name: str | None = None) -> Tensor:

@@ -23,7 +23,7 @@ from returnn.tensor import Dim
 
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
-from pt2r.torch.ops.build import broadcast, ctx, eval_layer, make, result_dtype
+from pt2r.torch.ops.build import broadcast, ctx, eval_layer, make, raw_axes, raw_eval, result_dtype
 from pt2r.torch.ops.registry import op
 
 #: what ``x.max(dim)`` returns (torch.return_types.max): a tuple with ``values`` and ``indices``
@@ -77,21 +77,6 @@ def reduce_layer(x: Tensor, mode: str, axes: Sequence[int], keepdim: bool = Fals
         for n, a in enumerate(axes):
             y = expand_dims(y, dims[a], dims, name=aux_name(f"keepdim{n}", name) if n < len(axes) - 1 else name)
     return y
-
-
-def raw_eval(x: Tensor, expr: str, raw_dims: Sequence[Dim], dims: Sequence[Dim], dtype: _dtype.dtype,
-             name: str | None = None) -> Tensor:
-    """An ``eval`` layer computing TF code ``expr`` of ``x``, the raw tensor of ``x`` (its axes in
-    RETURNN's order, see `raw_axes`), whose result has the raw axes ``raw_dims`` (``dims`` in torch
-    order)."""
-    return make({"class": "eval", "from": [x], "eval": f"(lambda x: {expr})(source(0, auto_convert=False))",
-                 "out_type": {"dim_tags": list(raw_dims), "dtype": dtype.name}}, dims, dtype=dtype, name=name)
-
-
-def raw_axes(x: Tensor, axes: Sequence[int]) -> list[int]:
-    """Torch axes ``axes`` of ``x`` as axes of its raw tensor (its layer's axis order)."""
-    raw = list(x.layer.output.dims)
-    return [raw.index(x.dims[a]) for a in axes]
 
 
 def reduce_eval(x: Tensor, expr: Callable[[list[int], bool], str], axes: Sequence[int], keepdim: bool = False,

@@ -294,3 +294,18 @@ def unsupported_where(w, x):
     torch = _torch(w)
     torch.where(x > 0)
     return x + 1
+
+
+def causal_mask(w, x):  # a (time, time) mask by broadcasting positions, as attention code writes it
+    torch = _torch(w)
+    pos = torch.arange(x.shape[2])
+    future = pos[:, None] < pos[None, :]
+    scores = torch.einsum("bft,bfs->bts", x, x)
+    return scores.masked_fill(future, -1e9).softmax(-1)
+
+
+def triangles(w, x):  # triu / tril of a (time, time) matrix, also as a causal mask
+    torch = _torch(w)
+    scores = torch.einsum("bft,bfs->bts", x, x)
+    future = torch.ones_like(scores, dtype=torch.bool).triu(1)
+    return scores.triu(1) + torch.tril(scores, -2) * 0.5 + scores.masked_fill(future, -1e9).softmax(-1)
