@@ -27,7 +27,7 @@ CASES = [
     "view_split_merge_static", "unflatten", "view_batch_time", "view_batch_time_minus_one", "view_time_feature",
     "view_flatten_minus_one", "view_frame_stacking", "view_size_one_axes", "view_all", "unflatten_time",
     "squeeze_unsqueeze", "expand_static", "expand_time", "expand_new_axis",
-    "cat_channels", "cat_time", "cat_time_twice", "stack", "chunk", "split", "split_time", "unbind",
+    "cat_channels", "cat_time", "cat_time_twice", "stack", "chunk", "split", "split_time", "unbind", "iterate",
     "getitem_static", "getitem_time", "getitem_time_steps", "getitem_time_from_end", "getitem_time_from_shape",
     "getitem_time_positions_from_shape", "getitem_ints", "getitem_none_ellipsis", "select_narrow",
 ]
@@ -37,7 +37,7 @@ TIME_CASES = [
     "view_flatten_minus_one", "view_frame_stacking", "view_size_one_axes", "view_all", "unflatten_time",
     "squeeze_unsqueeze", "expand_time", "cat_time", "cat_time_twice", "stack", "split_time", "getitem_time",
     "getitem_time_steps", "getitem_time_from_end", "getitem_time_from_shape", "getitem_time_positions_from_shape",
-    "getitem_ints", "select_narrow",
+    "getitem_ints", "select_narrow", "iterate",
 ]
 
 

@@ -39,9 +39,14 @@ _EXAMPLES_DIR = os.path.join(_PT2R_DIR, "examples") + os.sep
 #: torch files that only dispatch an op (their frames stand between the user and the op)
 _DISPATCH_FILES = (os.path.join(_TORCH_DIR, "overrides.py"), os.path.join(_TORCH_DIR, "_jit_internal.py"))
 
-#: torch functions that are a tensor method call in Python and do not dispatch themselves
-#: (``F.tanh(x)`` is ``x.tanh()``): that call is recorded under the function's name, at the user's line
-_UNDISPATCHED = {getattr(torch.nn.functional, n).__code__: f"torch.nn.functional.{n}" for n in ("tanh", "sigmoid")}
+#: torch functions written in Python that do not dispatch themselves: code -> {op made inside: the
+#: name it is recorded under, at the user's line}. ``F.tanh(x)`` is ``x.tanh()``; iterating a tensor
+#: (``q, k, v = x``) is ``x.unbind(0)`` (its ``x.dim()`` check is torch's business).
+_UNDISPATCHED = {
+    torch.nn.functional.tanh.__code__: {"Tensor.tanh": "torch.nn.functional.tanh"},
+    torch.nn.functional.sigmoid.__code__: {"Tensor.sigmoid": "torch.nn.functional.sigmoid"},
+    torch.Tensor.__iter__.__code__: {"Tensor.unbind": "Tensor.__iter__"},
+}
 
 _active: Tracer | None = None
 
@@ -197,8 +202,8 @@ class Tracer:
         if name in calls.NOT_RECORDED:
             return func(*args, **kwargs)
         caller = _caller(_code_objects(func), skip_torch=False)
-        if caller is not None and caller.f_code in _UNDISPATCHED:  # F.tanh(x), which is x.tanh()
-            name, caller = _UNDISPATCHED[caller.f_code], _caller(skip_torch=True)
+        if caller is not None and name in _UNDISPATCHED.get(caller.f_code, ()):  # F.tanh(x): x.tanh()
+            name, caller = _UNDISPATCHED[caller.f_code][name], _caller(skip_torch=True)
         elif caller is None or _is_torch(caller.f_code.co_filename):
             return func(*args, **kwargs)  # torch's own internals
         return self._record_op(name, func, args, kwargs, caller)

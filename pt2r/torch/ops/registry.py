@@ -118,6 +118,14 @@ def install_tensor_methods(tensor_class: type) -> None:
             setattr(tensor_class, dunder, _unsupported_operator(name))
     if "Tensor.ne" in OPS:
         tensor_class.__ne__ = _ne
+    if "Tensor.__iter__" in OPS:
+        tensor_class.__iter__ = _iter
+
+
+def _iter(self: Any) -> Any:
+    """``q, k, v = x``: torch iterates ``x.unbind(0)``, recorded as ``Tensor.__iter__``."""
+    from pt2r.replay.context import current
+    return iter(current().op_call("Tensor.__iter__", OPS["Tensor.__iter__"], (self,), {}, sys._getframe(1)))
 
 
 def _ne(self: Any, other: Any) -> Any:

@@ -704,6 +704,14 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     return tuple(select_axis(input, axis, i) for i in range(dim_value(input.dims[axis])))
 
 
+@op("Tensor.__iter__")
+def iterate(input: Tensor) -> tuple[Tensor, ...]:  # noqa: A002
+    """Iterating a tensor (``q, k, v = x``): its slices along axis 0, as torch's ``x.unbind(0)``."""
+    if input.ndim == 0:
+        raise ValueError("iterating a 0-d tensor is not supported (torch refuses it too)")
+    return unbind(input, 0)
+
+
 @op("Tensor.__setitem__")
 def setitem(x: Tensor, index: Any, value: Any) -> Tensor:
     """Assignment into a constant (e.g. a filter built at init) is folded from the trace before

@@ -189,6 +189,11 @@ def unbind(w, x):
     return a * b + c - d + e * f
 
 
+def iterate(w, x):  # unpacking a tensor iterates it: x.unbind(0) in torch's Python, recorded as __iter__
+    q, k, v = _torch(w).stack([x, x * 2, x - 1])
+    return q * k + v
+
+
 # -- indexing -------------------------------------------------------------------------------------
 
 def getitem_static(w, x):
