@@ -710,10 +710,3 @@ def iterate(input: Tensor) -> tuple[Tensor, ...]:  # noqa: A002
     if input.ndim == 0:
         raise ValueError("iterating a 0-d tensor is not supported (torch refuses it too)")
     return unbind(input, 0)
-
-
-@op("Tensor.__setitem__")
-def setitem(x: Tensor, index: Any, value: Any) -> Tensor:
-    """Assignment into a constant (e.g. a filter built at init) is folded from the trace before
-    it gets here; into a tensor computed in the net it is not supported yet."""
-    raise ValueError("assigning into a tensor computed in the net (x[...] = value) is not supported")

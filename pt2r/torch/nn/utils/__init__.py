@@ -65,3 +65,12 @@ def remove_weight_norm(module: Module, name: str = "weight") -> Module:
             del module._forward_pre_hooks[key]
             return module
     raise ValueError(f"weight_norm of '{name}' not found in {module}")
+
+
+def __getattr__(name: str) -> Any:
+    """``torch.nn.utils.rnn``, and a clear error for what the drop-in lacks."""
+    if name == "rnn":
+        import importlib
+        return importlib.import_module("pt2r.torch.nn.utils.rnn")
+    from pt2r.torch.namespace import resolve
+    return resolve(f"torch.nn.utils.{name}")

@@ -1,0 +1,234 @@
+"""Op test models for attention: nn.MultiheadAttention and F.scaled_dot_product_attention.
+
+Each function is a tiny model ``f(wrapped_import, x)``; x is (batch, time, 5) unless the name says
+``tm_`` (time-major: (time, batch, 5)). Time is dynamic; the tests also run with sequences of
+different lengths, where torch attends to the padding frames (unless a mask says otherwise), and so
+must the net. Cross-attention takes its keys from a slice of the input (strided or shifted): another dynamic
+length. The module outputs (attention output and weights) are checked at the call; the models return
+a tensor that uses both.
+"""
+
+
+def _torch(wrapped_import):
+    if wrapped_import:
+        return wrapped_import("torch")
+    import torch
+    return torch
+
+
+def _features(w, x, n=8):
+    """x projected to ``n`` features (so that several heads divide them)."""
+    return _torch(w).nn.Linear(5, n)(x)
+
+
+def _uses(out, weights, batch_first=True):
+    """One tensor from an output (B, L, E) or (L, B, E) and averaged weights (B, L, S)."""
+    top = weights.amax(-1)
+    return out + (top if batch_first else top.transpose(0, 1)).unsqueeze(-1)
+
+
+def _positions(w, n_query, n_key):
+    """Query and key positions as float (L, S) matrices, by outer products (a self-attention mask's two
+    time axes must be two dims, which broadcasting ``pos[:, None]`` against ``pos[None, :]`` does not give)."""
+    torch = _torch(w)
+    rows = torch.einsum("l,s->ls", torch.arange(n_query).float(), torch.ones(n_key))
+    cols = torch.einsum("l,s->ls", torch.ones(n_query), torch.arange(n_key).float())
+    return rows, cols
+
+
+def _causal(w, n_query, n_key):
+    """A bool (L, S) mask, True after the query position."""
+    rows, cols = _positions(w, n_query, n_key)
+    return cols > rows
+
+
+# -- MultiheadAttention --------------------------------------------------------------------------
+
+def mha_self(w, x):
+    h = _features(w, x)
+    out, weights = _torch(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, h, h)
+    return _uses(out, weights)
+
+
+def tm_mha_self(w, x):
+    h = _features(w, x)
+    out, weights = _torch(w).nn.MultiheadAttention(8, 4)(h, h, h)
+    return _uses(out, weights, batch_first=False)
+
+
+def tm_mha_masks(w, x):
+    """Time-major, a float (L, S) attn_mask (a distance penalty) and a float key_padding_mask (N, S)."""
+    torch = _torch(w)
+    h = _features(w, x)
+    rows, cols = _positions(w, x.shape[0], x.shape[0])
+    padding = x[..., 0].transpose(0, 1).clamp(max=0)
+    out, weights = torch.nn.MultiheadAttention(8, 2)(h, h, h, attn_mask=(rows - cols).abs() * -0.3,
+                                                     key_padding_mask=padding)
+    return _uses(out, weights, batch_first=False)
+
+
+def mha_one_head_no_bias(w, x):
+    out, weights = _torch(w).nn.MultiheadAttention(5, 1, bias=False, batch_first=True)(x, x, x)
+    return _uses(out, weights)
+
+
+def mha_cross(w, x):
+    """Keys and values from every second frame of x: key length ceil(T / 2)."""
+    h = _features(w, x)
+    memory = h[:, ::2]
+    out, weights = _torch(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, memory, memory)
+    return _uses(out, weights)
+
+
+def tm_mha_cross(w, x):
+    h = _features(w, x)
+    memory = h[1:] * 0.5
+    out, weights = _torch(w).nn.MultiheadAttention(8, 2)(h, memory, memory)
+    return _uses(out, weights, batch_first=False)
+
+
+def mha_kdim_vdim(w, x):
+    """Separate q/k/v projection weights: keys of 3 features, values of 4."""
+    h = _features(w, x)
+    out, weights = _torch(w).nn.MultiheadAttention(8, 2, kdim=3, vdim=4, batch_first=True)(h, x[..., :3], x[..., 1:])
+    return _uses(out, weights)
+
+
+def mha_weights_per_head(w, x):
+    h = _features(w, x)
+    out, weights = _torch(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, h, h, average_attn_weights=False)
+    return out + weights.amax((1, 3)).unsqueeze(-1)
+
+
+def mha_no_weights(w, x):
+    h = _features(w, x)
+    out, weights = _torch(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, h, h, need_weights=False)
+    assert weights is None
+    return out
+
+
+def mha_key_padding_mask(w, x):
+    """A bool key_padding_mask from the data (True: ignored), with and without weights."""
+    h = _features(w, x)
+    mha = _torch(w).nn.MultiheadAttention(8, 2, batch_first=True)
+    ignored = x[..., 0] > 1.0
+    out, weights = mha(h, h, h, key_padding_mask=ignored)
+    out2, _ = mha(h, h, h, key_padding_mask=ignored, need_weights=False)
+    return _uses(out, weights) + out2
+
+
+def mha_float_key_padding_mask(w, x):
+    h = _features(w, x)
+    out, weights = _torch(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, h, h,
+                                                                          key_padding_mask=x[..., 0].clamp(max=0))
+    return _uses(out, weights)
+
+
+def mha_causal(w, x):
+    """is_causal with its mask: the SDPA path masks by position (need_weights=False), the other uses the mask."""
+    h = _features(w, x)
+    mha = _torch(w).nn.MultiheadAttention(8, 2, batch_first=True)
+    mask = _causal(w, x.shape[1], x.shape[1])
+    out, _ = mha(h, h, h, attn_mask=mask, is_causal=True, need_weights=False)
+    out2, weights = mha(h, h, h, attn_mask=mask, is_causal=True)
+    return out + _uses(out2, weights)
+
+
+def mha_cross_mask_and_padding(w, x):
+    """A 2-d bool attn_mask (L, S) with a bool key_padding_mask, merged as torch merges them."""
+    h = _features(w, x)
+    memory = h[:, ::2]
+    mask = _causal(w, x.shape[1], memory.shape[1])
+    out, weights = _torch(w).nn.MultiheadAttention(8, 2, batch_first=True)(
+        h, memory, memory, attn_mask=mask, key_padding_mask=memory[..., 0] > 1.0)
+    return _uses(out, weights)
+
+
+def mha_mask_3d(w, x):
+    """A (batch * heads, L, S) bool mask from the data: the heads' masks of one batch entry are adjacent."""
+    torch = _torch(w)
+    h = _features(w, x)
+    forbidden = torch.einsum("btf,bsf->bts", x, x) < -1.0  # never the diagonal: no row fully masked
+    b, l, s = forbidden.shape
+    mask = forbidden[:, None].expand(b, 2, l, s).reshape(b * 2, l, s)
+    out, weights = torch.nn.MultiheadAttention(8, 2, batch_first=True)(h, h, h, attn_mask=mask)
+    return _uses(out, weights)
+
+
+def mha_float_mask_3d_one_head(w, x):
+    torch = _torch(w)
+    bias = torch.einsum("btf,bsf->bts", x, x).clamp(max=0) * 0.5
+    out, weights = torch.nn.MultiheadAttention(5, 1, batch_first=True)(x, x, x, attn_mask=bias)
+    return _uses(out, weights)
+
+
+def mha_eval_fast_path(w, x):
+    """Eval mode without gradients: torch takes its fused fast path (_native_multi_head_attention)."""
+    torch = _torch(w)
+    h = _features(w, x)
+    mha = torch.nn.MultiheadAttention(8, 2, dropout=0.1, batch_first=True).eval()
+    with torch.no_grad():
+        out, weights = mha(h, h, h)
+    return _uses(out, weights)
+
+
+# -- scaled_dot_product_attention ----------------------------------------------------------------
+
+def sdpa(w, x):
+    return _torch(w).nn.functional.scaled_dot_product_attention(x, x, x)
+
+
+def sdpa_heads(w, x):
+    """(B, H, T, D) from a view of projected features, back to (B, T, H * D)."""
+    torch = _torch(w)
+    b, t, _ = x.shape
+    q, k, v = (_features(w, x).view(b, t, 2, 4).transpose(1, 2) for _ in range(3))
+    out = torch.nn.functional.scaled_dot_product_attention(q, k, v, scale=0.3)
+    return out.transpose(1, 2).reshape(b, t, 8)
+
+
+def sdpa_cross(w, x):
+    memory = x[:, ::2] * 2.0
+    return _torch(w).nn.functional.scaled_dot_product_attention(x, memory, memory[..., 1:])
+
+
+def sdpa_causal(w, x):
+    F = _torch(w).nn.functional  # noqa: N806
+    memory = x[:, 1:]
+    return F.scaled_dot_product_attention(x, x, x, is_causal=True) + \
+        F.scaled_dot_product_attention(x, memory, memory, is_causal=True)
+
+
+def sdpa_bool_mask(w, x):
+    """A bool mask (True: attends), broadcast over the batch; its first row attends nowhere (torch: zeros)."""
+    torch = _torch(w)
+    allowed = _causal(w, x.shape[1], x.shape[1]).logical_not()
+    first_row_off = torch.arange(x.shape[1])[:, None] > 0
+    return torch.nn.functional.scaled_dot_product_attention(x, x, x, attn_mask=allowed & first_row_off)
+
+
+def sdpa_float_mask(w, x):
+    """A float (B, 1, L, S) mask broadcast over heads."""
+    torch = _torch(w)
+    q = x[:, None]  # (B, 1, T, 5)
+    bias = torch.einsum("btf,bsf->bts", x, x).clamp(max=0)[:, None]
+    return torch.nn.functional.scaled_dot_product_attention(q, q * 0.5, q, attn_mask=bias)
+
+
+# -- refused -------------------------------------------------------------------------------------
+
+def sdpa_dropout(w, x):
+    return _torch(w).nn.functional.scaled_dot_product_attention(x, x, x, dropout_p=0.1)
+
+
+def sdpa_gqa(w, x):
+    q = x[:, None].expand(-1, 2, -1, -1)
+    return _torch(w).nn.functional.scaled_dot_product_attention(q, x[:, None], x[:, None], enable_gqa=True)
+
+
+def mha_add_bias_kv(w, x):
+    return _torch(w).nn.MultiheadAttention(5, 1, add_bias_kv=True, batch_first=True)(x, x, x)[0]
+
+
+def mha_training_dropout(w, x):
+    return _torch(w).nn.MultiheadAttention(5, 1, dropout=0.5, batch_first=True)(x, x, x)[0]
