@@ -20,6 +20,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC = "pt2r.examples.mb_melgan:model_func"
 RUNS = 21  # forward runs are short: enough of them for a steady median on a busy machine
+CONVERT_RUNS = 3  # whole conversions, for their median (the first one after a code change also compiles bytecode)
 
 # Runs a pt2r command in this interpreter and reports its peak memory (resident set, KiB).
 PHASE = """
@@ -142,7 +143,8 @@ def bench(frames: int, folder: str, checkpoint: str, env: dict) -> dict:
     np.save(inputs, mb_melgan.example_inputs(frames))
     py = sys.executable
     out = os.path.join(folder, f"T{frames}")
-    convert_s, _, _ = run([py, "-m", "pt2r.cli", "convert", SPEC, "--inputs", inputs, "-o", out + "-convert"], env)
+    convert_runs = sorted(run([py, "-m", "pt2r.cli", "convert", SPEC, "--inputs", inputs, "-o", out + "-convert"],
+                              env)[0] for _ in range(CONVERT_RUNS))
     trace = os.path.join(folder, f"T{frames}.h5")
     record_s, record_peak, _ = run([py, "-c", PHASE, "record", SPEC, "--inputs", inputs, "-o", trace], env)
     replay_s, replay_peak, _ = run([py, "-c", PHASE, "replay", trace, "-o", out], env)
@@ -154,7 +156,7 @@ def bench(frames: int, folder: str, checkpoint: str, env: dict) -> dict:
                                            [py, "-c", TF_FORWARD, out, inputs]], env)
     torch_fwd, tf_fwd = statistics.median(torch_times), statistics.median(tf_times)
     return {
-        "frames": frames, "convert_s": convert_s, "record_s": record_s, "record_peak": record_peak,
+        "frames": frames, "convert_s": statistics.median(convert_runs), "convert_runs": convert_runs, "record_s": record_s, "record_peak": record_peak,
         "replay_s": replay_s, "replay_peak": replay_peak, "import_peak": import_peak,
         "trace_bytes": trace_bytes, "unique_bytes": unique,
         "plain_model_func_s": timing["reference_seconds"], "torch_forward_s": torch_fwd,
@@ -174,7 +176,8 @@ def main() -> None:
     for frames in [int(a) for a in sys.argv[1:]] or [80, 800]:
         r = bench(frames, folder, checkpoint, env)
         print(f"\nT = {frames} frames ({frames * mb_melgan.HOP_LENGTH} samples)")
-        print(f"  pt2r convert (record + replay, every check):  {r['convert_s']:.1f} s wall")
+        print(f"  pt2r convert (record + replay, every check):  {r['convert_s']:.1f} s wall, median of "
+              f"{', '.join(f'{t:.1f}' for t in r['convert_runs'])} s")
         print(f"  record:  {r['record_s']:.1f} s wall, peak {mib(r['record_peak'])}  "
               f"(plain model function {r['plain_model_func_s']:.2f} s of it)")
         print(f"  replay:  {r['replay_s']:.1f} s wall, peak {mib(r['replay_peak'])}  "
