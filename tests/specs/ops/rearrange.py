@@ -1,0 +1,188 @@
+"""Op test models for rearranging ops: repeat, tile, repeat_interleave, flip, roll, index_select,
+gather, take_along_dim, topk, sort, argsort.
+
+Each function is a tiny model ``f(wrapped_import, x)``; x is (batch, 6 channels, time) unless the
+name ends in ``_tbc`` (time-major: (time, batch, 5)). Time is dynamic; the tests also run with
+sequences of different lengths, where flips, rolls, sorts and topk over time see the padding
+frames as torch does.
+"""
+
+
+def _torch(wrapped_import):
+    if wrapped_import:
+        return wrapped_import("torch")
+    import torch
+    return torch
+
+
+# -- repeat, tile, repeat_interleave -------------------------------------------------------------
+
+def repeat_static(w, x):
+    return x.repeat(1, 2, 1)
+
+
+def repeat_leading_axes(w, x):
+    return x.repeat(3, 1, 2, 1)
+
+
+def repeat_time(w, x):
+    return x.repeat(1, 2, 3)  # time * 3
+
+
+def tile(w, x):
+    torch = _torch(w)
+    return torch.tile(x, (2, 1)) + x.tile(1, 2, 1) + torch.tile(x, dims=(1, 2, 1))  # (2, 1) is (1, 2, 1)
+
+
+def repeat_interleave_static(w, x):
+    torch = _torch(w)
+    return torch.repeat_interleave(x, 2, dim=1) + x.repeat_interleave(2, 1)
+
+
+def repeat_interleave_time(w, x):
+    return x.repeat_interleave(2, dim=2) + x.repeat(1, 1, 2)  # both time * 2
+
+
+def repeat_interleave_flattened(w, x):
+    return x.sum((0, 2)).repeat_interleave(2)
+
+
+def repeat_interleave_tensor(w, x):
+    torch = _torch(w)
+    return torch.repeat_interleave(x, torch.tensor([1, 2, 0, 1, 3, 1]), dim=1)
+
+
+# -- flip, roll -----------------------------------------------------------------------------------
+
+def flip(w, x):
+    torch = _torch(w)
+    return torch.flip(x, [1, 2]) + x.flip(2) + torch.fliplr(x)
+
+
+def flipud(w, x):
+    return x.transpose(0, 1).flipud()
+
+
+def roll(w, x):
+    torch = _torch(w)
+    return torch.roll(x, 2, 2) + x.roll((1, -1), (1, 2)) + torch.roll(x, -5, dims=1)
+
+
+# -- index_select, gather, take_along_dim -------------------------------------------------------------
+
+def index_select_static(w, x):
+    torch = _torch(w)
+    index = x.sum(dim=(0, 2)).argsort(descending=True)[:4]
+    return torch.index_select(x, 1, index) + x.index_select(1, x.mean((0, 2)).topk(4).indices)
+
+
+def index_select_time(w, x):
+    return x.index_select(2, x.sum(dim=(0, 1)).argsort())  # frames reordered, padded ones among them
+
+
+def index_select_by_time_index(w, x):  # an index as long as time selects channels: a second time axis
+    return x.index_select(1, x.sum((0, 1)).argsort() % 6)
+
+
+def index_select_0d(w, x):
+    return x.index_select(1, x.sum((0, 2)).argmax())
+
+
+def gather(w, x):
+    torch = _torch(w)
+    return torch.gather(x, 1, x.argmax(1, keepdim=True)) + x.gather(1, x.argsort(1)[:, :1])
+
+
+def gather_time(w, x):
+    return x.gather(2, x.argsort(2, descending=True))
+
+
+def take_along_dim(w, x):
+    torch = _torch(w)
+    return torch.take_along_dim(x, x.topk(2, dim=1).indices, 1) + x.take_along_dim(x.argmin(1, keepdim=True), 1)
+
+
+def take_along_dim_broadcast(w, x):
+    torch = _torch(w)
+    index = x.sum(0, keepdim=True).argmax(1, keepdim=True)  # (1, 1, T)
+    return torch.take_along_dim(x, index, dim=1) + torch.take_along_dim(x.mean(0, keepdim=True), x.argsort(1), 1)
+
+
+# -- topk, sort, argsort ------------------------------------------------------------------------------
+
+def topk_static(w, x):
+    torch = _torch(w)
+    values, indices = torch.topk(x, 3, dim=1)
+    smallest = x.topk(2, 1, largest=False)
+    return values.sum(1) + indices.sum(1) + smallest.values.sum(1) + smallest.indices.sum(1)
+
+
+def topk_time(w, x):
+    values, indices = x.topk(3)
+    return values + indices
+
+
+def sort_static(w, x):
+    torch = _torch(w)
+    values, indices = torch.sort(x, 1)
+    down = x.sort(dim=1, descending=True, stable=True)
+    return values + indices + down.values + down.indices + torch.argsort(x, 1) + x.argsort(dim=1, descending=True)
+
+
+def sort_time(w, x):
+    values, indices = x.sort(2, descending=True)
+    return values + indices + x.argsort(-1)
+
+
+def sort_ties(w, x):
+    torch = _torch(w)
+    r = (x * 2).round()  # equal values: stable order
+    return torch.sort(r, stable=True, dim=1).indices + r.argsort(dim=1, descending=True, stable=True)
+
+
+def msort(w, x):
+    return x.transpose(0, 1).msort()
+
+
+# -- time-major ----------------------------------------------------------------------------------------
+
+def time_ops_tbc(w, x):
+    torch = _torch(w)
+    y = torch.flip(x, [0]) + x.roll(3, 0) + x.sort(0).values
+    return y.repeat(2, 1, 1) + y.repeat_interleave(2, 0)
+
+
+def gather_topk_tbc(w, x):
+    values, indices = x.topk(2, dim=0, largest=False)
+    return (values + x.gather(0, indices)).sum(0) + x.index_select(2, x.sum((0, 1)).argsort())
+
+
+# -- refused -------------------------------------------------------------------------------------------
+
+def repeat_batch(w, x):
+    return x.repeat(2, 1, 1)
+
+
+def flip_batch(w, x):
+    return x.flip(0)
+
+
+def roll_flattened(w, x):
+    return x.roll(3)
+
+
+def roll_by_length(w, x):
+    return x.roll(x.shape[2] // 2, 2)
+
+
+def topk_unsorted(w, x):
+    return x.topk(2, 1, sorted=False).values
+
+
+def repeat_interleave_tensor_time(w, x):
+    torch = _torch(w)
+    return x.repeat_interleave(torch.tensor([2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1]), dim=2)
+
+
+def repeat_interleave_net_repeats(w, x):
+    return x.repeat_interleave(x.sum((0, 2)).argsort(), dim=1)
