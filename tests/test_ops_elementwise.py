@@ -23,7 +23,7 @@ CASES = [
 #: models whose sizes come from the dynamic time axis
 DYNAMIC = ["creation_dynamic", "divide_by_length", "tensor_of_sizes", "arange_time", "arange_step",
            "arange_float_step", "mask_from_lengths", "arange_indexed", "mask_from_data_lengths", "causal_mask",
-           "triangles"]
+           "triangles", "square_masks"]
 #: models that run on either layout (see the spec's ``_layout``)
 BOTH_LAYOUTS = ["creation_dynamic", "divide_by_length", "creation_like", "broadcast_param", "arange_indexed"]
 #: blocked by the core: compare.compare fails equal infinities (inf - inf is nan) and NaN vs NaN (nan tolerance)

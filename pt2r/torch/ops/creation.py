@@ -82,6 +82,8 @@ def filled(sizes: Sequence[int], value: Any, dtype: _dtype.dtype) -> Tensor:
     if dtype.is_complex:
         raise ValueError("complex tensors are not supported")
     dims = _dims(sizes)
+    if any(d.dimension is None and d in dims[:i] for i, d in enumerate(dims)):
+        return _filled_square(sizes, dims, value, dtype)
     number = value if _finite_number(value) else 0
     number = bool(number) if dtype is _dtype.bool else float(number) if dtype.is_floating_point else int(number)
     layer = {"class": "constant", "value": number, "shape": dims, "dtype": dtype.name}
@@ -90,6 +92,30 @@ def filled(sizes: Sequence[int], value: Any, dtype: _dtype.dtype) -> Tensor:
     if _finite_number(value):
         return make(layer, dims, dtype=dtype)
     return _fill_like(make(layer, dims, dtype=dtype, name=ctx().layer_name_for() + ".zeros"), value, dtype)
+
+
+def _filled_square(sizes: Sequence[int], dims: list, value: Any, dtype: _dtype.dtype) -> Tensor:
+    """``filled`` with a dynamic size twice (``torch.ones(t, t)``, a square mask): the second axis gets a
+    fresh dim, which takes the first one's lengths from a retagged copy of a tensor over it."""
+    from pt2r.torch.ops.build import fresh_dim
+    from pt2r.torch.ops.linear import retag
+
+    first = [i for i, d in enumerate(dims) if d not in dims[:i]]
+    base = filled([sizes[i] for i in first], value, dtype)  # the axes of distinct dims, in order
+    sources, out = [base], []
+    for i, d in enumerate(dims):
+        if i in first:
+            out.append(d)
+            continue
+        twin = fresh_dim(d)
+        lengths = filled([sizes[i]], 0, _dtype.int32)
+        sources.append(retag(lengths, [twin], name=ctx().layer_name_for() + f".axis{i}"))
+        out.append(twin)
+    shape = "tf.shape(source(0))"  # the sources come aligned to the output's axes: broadcast base over all
+    for k in range(1, len(sources)):
+        shape = f"tf.broadcast_dynamic_shape({shape}, tf.shape(source({k})))"
+    return make({"class": "eval", "from": sources, "eval": f"tf.broadcast_to(source(0), {shape})",
+                 "out_type": {"dim_tags": out, "dtype": dtype.name}}, out, dtype=dtype)
 
 
 def _fill_dtype(value: Any, dtype: _dtype.dtype | None) -> _dtype.dtype:

@@ -309,3 +309,12 @@ def triangles(w, x):  # triu / tril of a (time, time) matrix, also as a causal m
     scores = torch.einsum("bft,bfs->bts", x, x)
     future = torch.ones_like(scores, dtype=torch.bool).triu(1)
     return scores.triu(1) + torch.tril(scores, -2) * 0.5 + scores.masked_fill(future, -1e9).softmax(-1)
+
+
+def square_masks(w, x):  # torch.ones(t, t) / torch.full((t, t), -inf): one dynamic size twice
+    torch = _torch(w)
+    t = x.shape[2]
+    future = torch.triu(torch.ones(t, t, dtype=torch.bool), diagonal=1)
+    bias = torch.triu(torch.full((t, t), float("-inf")), diagonal=1)
+    scores = torch.einsum("bft,bfs->bts", x, x)
+    return scores.masked_fill(future, -1e9).softmax(-1) + (scores + bias).softmax(-1)
