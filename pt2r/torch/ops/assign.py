@@ -1,8 +1,9 @@
 """Assignment and copies: ``x[index] = value``, ``clone``, ``detach``, ``copy_``.
 
 An assignment into a tensor computed in the net builds the tensor it leaves
-(``torch.where`` of a mask of the assigned positions); the replay context then
-rebinds ``x`` to it, as for every in-place op. (Assignments into constants,
+(``tf.where`` of a mask of the assigned positions, and of the value: a number, or a
+tensor laid out along ``x``'s axes and padded to its shape); the replay context
+then rebinds ``x`` to it, as for every in-place op. (Assignments into constants,
 such as a filter built at init, are folded from the trace before they get here.)
 """
 
@@ -15,7 +16,7 @@ from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.dims import canonical
-from pt2r.torch.ops.build import ctx, eval_layer, raw_axes, raw_eval
+from pt2r.torch.ops.build import ctx, eval_layer, make, raw_axes, raw_eval
 from pt2r.torch.ops.elementwise import compute, masked_fill
 from pt2r.torch.ops.registry import op
 from pt2r.torch.ops.shape import getitem
@@ -44,67 +45,130 @@ def copy_(input: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:  # 
 
 @op("Tensor.__setitem__")
 def setitem(x: Tensor, index: Any, value: Any) -> Tensor:
-    """``x[index] = value`` for a number (or 0-d tensor) ``value``, ``index`` a bool mask (over
-    ``x``'s leading axes) or ints, slices, ``None`` and ``...``."""
-    if isinstance(value, Tensor) and value.ndim:
-        raise ValueError("assigning a tensor of more than 0 dims into part of a tensor computed in the net is "
-                         "not supported (only numbers and 0-d tensors)")
+    """``x[index] = value``: ``index`` a bool mask (over ``x``'s leading axes; ``value`` a number or 0-d
+    tensor) or ints, slices, ``None`` and ``...`` (``value`` a number or a tensor that broadcasts to
+    the indexed part, then the slices without a step)."""
     if not isinstance(value, (Tensor, numbers.Number)):
         raise ValueError(f"assigning a {type(value).__name__} into a tensor is not supported")
     if isinstance(index, Tensor):
         if index.dtype is not _dtype.bool:
             raise ValueError("indexing with a tensor that is not a bool mask is not supported")
+        if isinstance(value, Tensor) and value.ndim:
+            raise ValueError("assigning a tensor of more than 0 dims through a bool mask is not supported (the "
+                             "number of masked elements is the data's)")
         mask = index if index.ndim == x.ndim else getitem(index, (Ellipsis,) + (None,) * (x.ndim - index.ndim))
-    else:
-        mask = _positions(x, index)
-    return masked_fill(x, mask, value)
+        return masked_fill(x, mask, value)
+    items, new_axes = _basic_items(x, index)
+    if isinstance(value, Tensor) and value.ndim:
+        if new_axes:
+            raise ValueError("assigning a tensor through an index with None is not supported")
+        return _place(x, items, value)
+    return masked_fill(x, _positions(x, items), value)
 
 
-def _positions(x: Tensor, index: Any) -> Tensor:
-    """A bool tensor of ``x``'s shape: True where the basic index ``index`` points."""
-    items = [i for i in (index if isinstance(index, tuple) else (index,)) if i is not None]
+def _basic_items(x: Tensor, index: Any) -> tuple[list[Any], bool]:
+    """A basic index as one int or slice per axis of ``x`` (``...`` expanded, trailing axes whole), and
+    whether it had ``None`` (a new size-1 axis of the indexed part)."""
+    items = list(index) if isinstance(index, tuple) else [index]
     for item in items:
-        if not (item is Ellipsis or isinstance(item, (numbers.Integral, slice))) or isinstance(item, bool):
+        if not (item is None or item is Ellipsis or isinstance(item, (numbers.Integral, slice))) \
+                or isinstance(item, bool):
             raise ValueError(f"assigning with an index of {type(item).__name__} is not supported (ints, slices, "
                              f"None, ... and bool masks are)")
-    if Ellipsis in items:
-        at = items.index(Ellipsis)
-        items[at:at + 1] = [slice(None)] * (x.ndim - len(items) + 1)
-    if len(items) > x.ndim:
+    used = [i for i in items if i is not None]
+    if Ellipsis in used:
+        at = used.index(Ellipsis)
+        used[at:at + 1] = [slice(None)] * (x.ndim - len(used) + 1)
+    if len(used) > x.ndim:
         raise ValueError(f"too many indices for a {x.ndim}-d tensor")
-    raw = raw_axes(x, list(range(x.ndim)))
+    return used + [slice(None)] * (x.ndim - len(used)), None in items
+
+
+def _positions(x: Tensor, items: list[Any]) -> Tensor:
+    """A bool tensor of ``x``'s shape: True where the basic index ``items`` points."""
     conditions = []
     for axis, item in enumerate(items):
         if item == slice(None):
             continue
-        r = raw[axis]
-        pos = f"tf.reshape(tf.range(tf.shape(x)[{r}]), {[-1 if a == r else 1 for a in range(x.ndim)]})"
-        conditions += _conditions(pos, f"tf.shape(x)[{r}]", item, x.dims[axis])
+        r = _raw_axis(x, axis)
+        conditions += _conditions(_position(x, r), f"tf.shape(x)[{r}]", item, x.dims[axis])
     expr = " & ".join(conditions) if conditions else "tf.constant(True)"
     return raw_eval(x, f"tf.broadcast_to({expr}, tf.shape(x))", x.layer.output.dims, x.dims, _dtype.bool)
 
 
-def _conditions(pos: str, size: str, item: Any, dim: Any) -> list[str]:
-    """TF conditions on positions ``pos`` along axis ``dim`` (of length ``size``) for an int or slice
-    ``item``. A bound computed from the axis' own length (``x.shape[2] - 3``) stays relative to it."""
-    def bound(value: Any) -> str:
-        if isinstance(value, SizeValue):
-            offset = int(value) - ctx().dim_value(dim)
-            if canonical(value.dim) != canonical(dim + offset if offset else dim):
-                raise ValueError("assigning into a slice bounded by another axis' size is not supported")
-            return f"({size} + {offset})"
-        return f"({size} + {int(value)})" if value < 0 else str(int(value))
+def _place(x: Tensor, items: list[Any], value: Tensor) -> Tensor:
+    """``x`` with ``value`` (a tensor broadcasting to the part of ``x`` that ``items`` index) put there:
+    ``value`` is laid out along ``x``'s raw axes (size 1 where it has none), broadcast to the part's
+    shape, padded to ``x``'s shape by the slices' bounds, and chosen where the index points."""
+    if any(isinstance(i, slice) and i.step not in (None, 1) for i in items):
+        raise ValueError("assigning a tensor into a slice with a step is not supported")
+    kept = [a for a, item in enumerate(items) if isinstance(item, slice)]  # the part's axes, in x's torch order
+    if value.ndim > len(kept):
+        raise ValueError(f"assigning a {value.ndim}-d tensor into a {len(kept)}-d part is not supported")
+    raw_x = list(x.layer.output.dims)
+    target = {j: _raw_axis(x, kept[len(kept) - value.ndim + j]) for j in range(value.ndim)}  # value axis -> x raw
+    raw_v = list(value.layer.output.dims)
+    order = sorted(range(value.ndim), key=lambda j: target[j])  # value's torch axes by their place in x
+    perm = [raw_v.index(value.dims[j]) for j in order]
+    at = {target[j]: k for k, j in enumerate(order)}
+    shape = ", ".join(f"tf.shape(v)[{at[i]}]" if i in at else "1" for i in range(len(raw_x)))
+    sizes, pads = [], []
+    for i in range(len(raw_x)):
+        axis = next(a for a in range(x.ndim) if _raw_axis(x, a) == i)
+        start, stop = _span(items[axis], f"tf.shape(x)[{i}]", x.dims[axis])
+        sizes.append(f"{stop} - {start}")
+        pads.append(f"[{start}, tf.shape(x)[{i}] - ({stop})]")
+    mask = " & ".join(c for a, item in enumerate(items) if item != slice(None)
+                      for c in _conditions(_position(x, _raw_axis(x, a)), f"tf.shape(x)[{_raw_axis(x, a)}]", item,
+                                           x.dims[a])) or "tf.constant(True)"
+    placed = (f"tf.pad(tf.broadcast_to(tf.reshape(tf.cast(tf.transpose(v, {perm}), x.dtype), tf.stack([{shape}])), "
+              f"tf.stack([{', '.join(sizes)}])), tf.stack([{', '.join(pads)}]))")
+    expr = f"(lambda x, v: tf.where({mask}, {placed}, x))(source(0, auto_convert=False), source(1, auto_convert=False))"
+    return make({"class": "eval", "from": [x, value], "eval": expr,
+                 "out_type": {"dim_tags": raw_x, "dtype": x.dtype.name}}, x.dims, dtype=x.dtype)
 
+
+def _raw_axis(x: Tensor, axis: int) -> int:
+    return raw_axes(x, [axis])[0]
+
+
+def _position(x: Tensor, r: int) -> str:
+    """TF positions along raw axis ``r`` of ``x``, shaped to broadcast against it."""
+    return f"tf.reshape(tf.range(tf.shape(x)[{r}]), {[-1 if a == r else 1 for a in range(x.ndim)]})"
+
+
+def _bound(value: Any, size: str, dim: Any) -> str:
+    """A slice bound or int index as TF code; one computed from the axis' own length (``x.shape[2] - 3``)
+    stays relative to it."""
+    if isinstance(value, SizeValue):
+        offset = int(value) - ctx().dim_value(dim)
+        if canonical(value.dim) != canonical(dim + offset if offset else dim):
+            raise ValueError("assigning into a slice bounded by another axis' size is not supported")
+        return f"({size} + {offset})"
+    return f"({size} + {int(value)})" if value < 0 else str(int(value))
+
+
+def _span(item: Any, size: str, dim: Any) -> tuple[str, str]:
+    """(start, stop) of an int or a step-1 slice, as TF code."""
     if not isinstance(item, slice):
-        return [f"tf.equal({pos}, {bound(item)})"]
+        start = _bound(item, size, dim)
+        return start, f"{start} + 1"
+    start = "0" if item.start is None else _bound(item.start, size, dim)
+    stop = size if item.stop is None else f"tf.minimum({_bound(item.stop, size, dim)}, {size})"
+    return start, stop
+
+
+def _conditions(pos: str, size: str, item: Any, dim: Any) -> list[str]:
+    """TF conditions on positions ``pos`` along axis ``dim`` (of length ``size``) for an int or slice."""
+    if not isinstance(item, slice):
+        return [f"tf.equal({pos}, {_bound(item, size, dim)})"]
     step = 1 if item.step is None else int(item.step)
     if step <= 0:
         raise ValueError("a slice step that is not positive is not supported")
     start = 0 if item.start is None else item.start
-    conditions = [f"({pos} >= {bound(start)})"] if start is not None and (start or isinstance(start, SizeValue)) \
-        else []
+    conditions = [f"({pos} >= {_bound(start, size, dim)})"] if isinstance(start, SizeValue) or start else []
     if item.stop is not None:
-        conditions.append(f"({pos} < {bound(item.stop)})")
+        conditions.append(f"({pos} < {_bound(item.stop, size, dim)})")
     if step != 1:
-        conditions.append(f"tf.equal(({pos} - {bound(start)}) % {step}, 0)")
+        conditions.append(f"tf.equal(({pos} - {_bound(start, size, dim)}) % {step}, 0)")
     return conditions

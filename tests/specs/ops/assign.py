@@ -46,7 +46,26 @@ def clone_detach_copy(w, x):
     return x + y.detach() + z + torch.clone(x)
 
 
-def setitem_tensor_value(w, x):  # refused: a tensor of more than 0 dims into part of a net tensor
+def setitem_tensor_value_with_step(w, x):  # refused: a tensor into a slice with a step
     y = x * 1
-    y[:, 0] = x[:, 1]
+    y[:, ::2] = x[:, ::2] * 2
+    return y
+
+
+def setitem_tensor_values(w, x):  # tensors into parts: broadcast to the part, placed by the slices' bounds
+    torch = _torch(w)
+    y = x * 1
+    y[:, 0] = x[:, 1]  # a frame
+    y[:, 2:5, 1:3] = torch.ones(2) * 7  # broadcast over frames
+    t = x.shape[1]
+    y[:, t - 3:, 4] = x[:, :3, 0] * 2  # bounds from the time axis' own length
+    y[..., :2] = x[:, :, 3:4]  # a size-1 axis broadcast
+    return y
+
+
+def tm_setitem_tensor_values(w, x):  # x: (time, batch, 5)
+    y = x * 1
+    y[2:5] = x[:3] * 2
+    y[:, :, 0] = x[:, :, 1]
+    y[-1] = x[0, :, :1]
     return y
