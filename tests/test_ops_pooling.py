@@ -27,7 +27,7 @@ CASES = [
     "avg_pool", "avg_pool_padded", "avg_pool_ceil", "avg_pool_ceil_no_padding",
     "adaptive_pool_time", "adaptive_pool_static",
     "upsample_nearest", "upsample_nearest_by_3", "upsample_linear", "upsample_linear_by_3",
-    "upsample_linear_size_from_shape", "interpolate_static",
+    "upsample_linear_size_from_shape", "interpolate_static", "deprecated_upsample",
 ]
 
 

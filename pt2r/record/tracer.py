@@ -46,6 +46,8 @@ _UNDISPATCHED = {
     torch.nn.functional.tanh.__code__: {"Tensor.tanh": "torch.nn.functional.tanh"},
     torch.nn.functional.sigmoid.__code__: {"Tensor.sigmoid": "torch.nn.functional.sigmoid"},
     torch.Tensor.__iter__.__code__: {"Tensor.unbind": "Tensor.__iter__"},
+    **{getattr(torch.nn.functional, n).__code__: {"torch.nn.functional.interpolate": f"torch.nn.functional.{n}"}
+       for n in ("upsample", "upsample_nearest", "upsample_bilinear")},  # torch's deprecated interpolate wrappers
 }
 
 _active: Tracer | None = None

@@ -299,6 +299,23 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
 # -- modules -----------------------------------------------------------------------
 
 
+@op("torch.nn.functional.upsample")
+def upsample(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",  # noqa: A002
+             align_corners: bool | None = None) -> Tensor:
+    """torch's deprecated form of ``interpolate``."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+@op("torch.nn.functional.upsample_nearest")
+def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:  # noqa: A002
+    return interpolate(input, size, scale_factor, "nearest")
+
+
+@op("torch.nn.functional.upsample_bilinear")
+def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:  # noqa: A002
+    return interpolate(input, size, scale_factor, "bilinear", align_corners=True)
+
+
 class _MaxPool(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
                  return_indices: bool = False, ceil_mode: bool = False):

@@ -184,3 +184,9 @@ def interpolate_bicubic(w, x):
 def interpolate_antialias(w, x):
     return _f(w).interpolate(x[:, :, None], scale_factor=2, mode="bilinear", antialias=True)
 
+
+
+def deprecated_upsample(w, x):  # F.upsample* call interpolate from torch: recorded under their own names
+    f = _f(w)
+    return [f.upsample(x, scale_factor=2, mode="linear"), f.upsample_nearest(x, scale_factor=3),
+            f.upsample_bilinear(x[:, :, None], scale_factor=(1, 2))[:, :, 0]]
