@@ -20,6 +20,7 @@ same code on the drop-in, produces the same names.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import Any, Callable
@@ -194,7 +195,11 @@ class Tracer:
             self._open.append(len(self.calls) - 1)
             self._leaf_depth += leaf
             try:
-                output = self._orig_call(module, *args, **kwargs)
+                # inside a leaf nothing is recorded: torch runs it as in the plain run, which the ops mode
+                # would change (torch takes slow paths while a torch-function mode is active; e.g. the
+                # TransformerEncoder's nested-tensor path zeroes padded positions, its slow path does not)
+                with torch._C.DisableTorchFunction() if leaf else contextlib.nullcontext():
+                    output = self._orig_call(module, *args, **kwargs)
             finally:
                 self._leaf_depth -= leaf
                 self._open.pop()

@@ -1,0 +1,167 @@
+"""Transformer encoders: nn.TransformerEncoderLayer, nn.TransformerEncoder, and
+``nn.Transformer.generate_square_subsequent_mask``.
+
+Both modules are torch leaves (nothing inside them is recorded), built here from
+the drop-in MultiheadAttention, Linear and LayerNorm as submodules, so their
+``named_parameters()`` are torch's (``layers.0.self_attn.in_proj_weight``) and
+bind to the trace. Eval semantics of torch's slow path, which its fast path
+(``torch._transformer_encoder_layer_fwd``) computes too; nothing is masked by
+sequence lengths, as torch attends to the padding frames unless a mask says so.
+
+TransformerEncoder with a ``src_key_padding_mask`` can take torch's nested-tensor
+path, whose output (before the final norm) is 0 at padded positions instead of
+the computed values: see `_nested_zeros`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pt2r.torch import _dtype
+from pt2r.torch._tensor import Tensor
+from pt2r.torch.nn.module import Module, ModuleList
+from pt2r.torch.ops.activation import gelu, relu
+from pt2r.torch.ops.attention import MultiheadAttention
+from pt2r.torch.ops.build import make, raw_axes
+from pt2r.torch.ops.creation import full
+from pt2r.torch.ops.elementwise import triu
+from pt2r.torch.ops.linear import Linear, linear, retag
+from pt2r.torch.ops.norm import LayerNorm
+from pt2r.torch.ops.reduce import aux_name
+from pt2r.torch.ops.registry import module, public
+
+
+def _activation_name(activation: Any) -> str | None:
+    """The activation, "relu" or "gelu", from torch's accepted spellings (the string, F.relu, F.gelu); else None."""
+    for name in ("relu", "gelu"):
+        if activation == name or activation is public(f"torch.nn.functional.{name}"):
+            return name
+    return None
+
+
+@module("torch.nn.TransformerEncoderLayer")
+class TransformerEncoderLayer(Module):
+    """Self-attention block and feed-forward block, each with a residual and a LayerNorm after it
+    (``norm_first=False``) or before it on the block's input (``norm_first=True``)."""
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: Any = "relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
+                 norm_first: bool = False, bias: bool = True, device: Any = None, dtype: Any = None):
+        super().__init__()
+        #: the constructor's arguments, for TransformerEncoder's copies (torch deep-copies the layer)
+        self._config = dict(d_model=d_model, nhead=nhead, dim_feedforward=dim_feedforward, dropout=dropout,
+                            activation=activation, layer_norm_eps=layer_norm_eps, batch_first=batch_first,
+                            norm_first=norm_first, bias=bias)
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias)
+        self.norm_first, self.dropout_p = norm_first, dropout
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.activation = activation
+        self.activation_relu_or_gelu = {"relu": 1, "gelu": 2}.get(_activation_name(activation), 0)
+
+    def clone(self) -> TransformerEncoderLayer:
+        copy = type(self)(**self._config)
+        copy.train(self.training)
+        return copy
+
+    def forward(self, src: Tensor, src_mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None,
+                is_causal: bool = False) -> Tensor:
+        activation = _activation_name(self.activation)
+        if activation is None:
+            what = getattr(self.activation, "__qualname__", None) or repr(self.activation)
+            raise ValueError(f"TransformerEncoderLayer with activation {what} is not supported (only 'relu', "
+                             f"'gelu', F.relu, F.gelu)")
+        if self.training and self.dropout_p:
+            raise ValueError(f"TransformerEncoderLayer with dropout={self.dropout_p} in training mode (random) is "
+                             f"not supported: call .eval() on the model")
+
+        def self_attention(x: Tensor) -> Tensor:
+            return self.self_attn(x, x, x, attn_mask=src_mask, key_padding_mask=src_key_padding_mask,
+                                  need_weights=False, is_causal=is_causal)[0]
+
+        def feed_forward(x: Tensor) -> Tensor:
+            hidden = linear(x, self.linear1.weight, self.linear1.bias)
+            hidden = relu(hidden) if activation == "relu" else gelu(hidden)
+            return linear(hidden, self.linear2.weight, self.linear2.bias)
+
+        x = src
+        if self.norm_first:
+            x = x + self_attention(self.norm1(x))
+            return x + feed_forward(self.norm2(x))
+        x = self.norm1(x + self_attention(x))
+        return self.norm2(x + feed_forward(x))
+
+
+def _nested_zeros(x: Tensor, padding: Tensor) -> Tensor:
+    """``x`` (batch, time, features) with 0 where ``padding`` (batch, time; True or nonzero: padded) says
+    so, if every row of the padding mask is left-aligned (padding only at the end).
+
+    This is torch's nested-tensor path of TransformerEncoder: it converts the input to a nested tensor
+    where the mask is left-aligned (a data-dependent check over the whole batch) and converts back with
+    padding 0. It is taken in eval without gradients (as pt2r records, and as inference runs), so the net
+    checks the alignment itself, on whatever batch it gets.
+    """
+    padding = retag(padding, list(x.dims[:2]), name=aux_name("padding"))
+    time_axis = raw_axes(padding, [1])[0]
+    raw = "tf.cast(tf.equal(tf.cast(source(1, auto_convert=False), 'float32'), 0.0), 'int32')"  # 1: kept
+    aligned = f"(lambda k: tf.reduce_all(tf.equal(k, tf.math.cumprod(k, axis={time_axis}))))({raw})"
+    padded = "tf.not_equal(tf.cast(source(1), 'float32'), 0.0)"
+    expr = f"tf.where(tf.logical_and({aligned}, {padded}), tf.zeros_like(source(0)), source(0))"
+    return make({"class": "eval", "from": [x, padding], "eval": expr, "out_type": {"dtype": x.dtype.name},
+                 "allow_broadcast_all_sources": True}, x.dims, dtype=x.dtype, name=aux_name("nested_zeros"))
+
+
+@module("torch.nn.TransformerEncoder")
+class TransformerEncoder(Module):
+    """The layers in turn (copies of ``encoder_layer``), then the optional final ``norm``."""
+
+    def __init__(self, encoder_layer: Module, num_layers: int, norm: Module | None = None,
+                 enable_nested_tensor: bool = True, mask_check: bool = True):
+        super().__init__()
+        if not isinstance(encoder_layer, TransformerEncoderLayer):
+            raise ValueError(f"TransformerEncoder of a {type(encoder_layer).__name__} (not an "
+                             f"nn.TransformerEncoderLayer) is not supported")
+        self.layers = ModuleList([encoder_layer.clone() for _ in range(num_layers)])
+        self.num_layers, self.norm = num_layers, norm
+        self.enable_nested_tensor, self.mask_check = enable_nested_tensor, mask_check
+        attn = encoder_layer.self_attn
+        # torch's own conditions (at construction) for its nested-tensor path
+        self.use_nested_tensor = (enable_nested_tensor and not encoder_layer.norm_first and attn.batch_first
+                                  and attn.in_proj_bias is not None and encoder_layer.activation_relu_or_gelu != 0
+                                  and attn.num_heads % 2 == 0)
+
+    def forward(self, src: Tensor, mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None,
+                is_causal: bool | None = None) -> Tensor:
+        nested = (self.use_nested_tensor and not self.layers[0].training and src.ndim == 3
+                  and src_key_padding_mask is not None and mask is None)
+        if nested and not self.mask_check:
+            raise ValueError("TransformerEncoder with enable_nested_tensor, mask_check=False and a "
+                             "src_key_padding_mask is not supported")
+        # is_causal=None: torch checks whether ``mask`` is causal, only to take the equivalent causal path
+        output = src
+        for layer in self.layers:
+            output = layer(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
+                           is_causal=bool(is_causal))
+        if nested:
+            output = _nested_zeros(output, src_key_padding_mask)
+        if self.norm is not None:
+            output = self.norm(output)
+        return output
+
+
+@module("torch.nn.Transformer")
+class Transformer(Module):
+    """Only the static ``generate_square_subsequent_mask``: torch computes it in Python from torch ops
+    called inside torch, so the trace has no call for it, and nor does this (pt2r code calls the
+    builders directly). The encoder-decoder module itself is refused."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        raise ValueError("torch.nn.Transformer (the encoder-decoder module) is not supported; "
+                         "nn.TransformerEncoder and Transformer.generate_square_subsequent_mask are")
+
+    @staticmethod
+    def generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = None) -> Tensor:
+        """(sz, sz): 0 on and below the diagonal, -inf above. ``sz`` may be a dynamic size (``x.shape[1]``)."""
+        return triu(full((sz, sz), float("-inf"), dtype=dtype or _dtype.float32), 1)
