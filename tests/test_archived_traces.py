@@ -19,7 +19,7 @@ TRACES_DIR = os.path.join(REPO, "traces")
 TRACES = sorted(os.path.basename(p) for p in glob.glob(os.path.join(TRACES_DIR, "*.h5")))
 #: what the archive must hold: one trace per op family, the bundled example, the reduced MB-MelGAN
 FAMILIES = ("basics", "activation", "norm", "shape", "reduce", "elementwise", "special", "pooling", "recurrent",
-            "attention", "assign", "rearrange")
+            "attention", "assign", "rearrange", "transformer")
 EXPECTED = {f"ops_{family}.h5" for family in FAMILIES} \
     | {"vocoder.h5", "mb_melgan_small.h5"}
 MAX_BYTES = 30_000_000
