@@ -33,7 +33,8 @@ from pt2r.torch.ops.build import ctx, make, sizes
 from pt2r.torch.ops.linear import Linear, contract, linear, retag
 from pt2r.torch.ops.reduce import aux_name, reduce_layer
 from pt2r.torch.ops.registry import module, op
-from pt2r.torch.ops.shape import slice_axis, unflatten
+from pt2r.torch.ops.shape import slice_axis
+from pt2r.torch.ops.view import unflatten
 from pt2r.torch.values import static_dims
 
 Labels = list[str]

@@ -24,7 +24,8 @@ from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.build import ctx, fresh_dim, make, unify
 from pt2r.torch.ops.registry import op
-from pt2r.torch.ops.shape import _axis, _new_dim, _shape_arg, _view, dim_value, flatten
+from pt2r.torch.ops.shape import as_view, dim_value, new_dim, norm_axis
+from pt2r.torch.ops.view import flatten, shape_arg
 
 #: what ``x.topk``/``x.sort`` return (torch.return_types.topk/sort): a tuple with ``values`` and ``indices``
 TopkResult = namedtuple("topk", ["values", "indices"])
@@ -72,7 +73,7 @@ def _varies(d: Dim) -> bool:
 
 def _times(d: Dim, k: int, what: str) -> Dim:
     """The dim of ``k`` times axis ``d``'s size: dim arithmetic for a dynamic axis."""
-    return d * k if d.dimension is None else _new_dim(d.dimension * k, what)
+    return d * k if d.dimension is None else new_dim(d.dimension * k, what)
 
 
 # -- repeat, tile, repeat_interleave -------------------------------------------------------------
@@ -80,20 +81,20 @@ def _times(d: Dim, k: int, what: str) -> Dim:
 @op("Tensor.repeat")
 def repeat(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
     """Tiling: axis i holds ``sizes[i]`` copies of the whole axis; extra counts add leading axes."""
-    counts = [_count(n, "a repeat count") for n in _shape_arg(sizes)]
+    counts = [_count(n, "a repeat count") for n in shape_arg(sizes)]
     lead = len(counts) - input.ndim
     if lead < 0:
         raise ValueError(f"repeat with {len(counts)} counts for a {input.ndim}-d tensor")
     if 0 in counts:
         raise ValueError("repeat with a count of 0 (an empty result) is not supported")
-    new = [_new_dim(n, f"repeat{i}") for i, n in enumerate(counts[:lead])]
+    new = [new_dim(n, f"repeat{i}") for i, n in enumerate(counts[:lead])]
     out = dict(zip(input.dims, input.dims))
     for i, (d, k) in enumerate(zip(input.dims, counts[lead:])):
         if k != 1:
             _not_batch(input, i, "repeat")
             out[d] = _times(d, k, "repeat")
     if not lead and all(k == 1 for k in counts):
-        return _view(input, input.dims)
+        return as_view(input, input.dims)
     raw = _raw(input)
     multiples = counts[:lead] + [counts[lead + input.dims.index(d)] for d in raw]
     expr = f"tf.tile(x0[{'None, ' * lead}...], {multiples})"
@@ -102,7 +103,7 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
 
 @op("torch.tile", "Tensor.tile")
 def tile(input: Tensor, *dims: Any, **kwargs: Any) -> Tensor:  # noqa: A002
-    counts = _shape_arg(dims) if dims else list(kwargs["dims"])
+    counts = shape_arg(dims) if dims else list(kwargs["dims"])
     return repeat(input, *([1] * (input.ndim - len(counts)) + counts))
 
 
@@ -114,7 +115,7 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: Any = None, *,  #
     if repeats is None:
         raise ValueError("repeat_interleave(repeats) without an input tensor is not supported")
     x = input if dim is not None or input.ndim == 1 else flatten(input)
-    axis = _axis(0 if dim is None else dim, x.ndim)
+    axis = norm_axis(0 if dim is None else dim, x.ndim)
     _not_batch(x, axis, "repeat_interleave")
     d = x.dims[axis]
     r = _raw(x).index(d)
@@ -131,7 +132,7 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: Any = None, *,  #
             positions = np.repeat(np.arange(d.dimension), counts).tolist()
             if not positions:
                 raise ValueError("repeat_interleave to an empty result is not supported")
-            out_dim = _new_dim(len(positions), "repeat_interleave")
+            out_dim = new_dim(len(positions), "repeat_interleave")
             return _eval([x], f"tf.gather(x0, {positions}, axis={r})", [out_dim if e == d else e for e in _raw(x)],
                          [out_dim if e == d else e for e in x.dims], x.dtype)
     k = _count(repeats, "a repeat count")
@@ -149,7 +150,7 @@ def _same_dims(x: Tensor, expr: str) -> Tensor:
 
 
 def _raw_axes(x: Tensor, dims: Any, what: str) -> list[int]:
-    axes = [_axis(a, x.ndim) for a in _ints(dims)]
+    axes = [norm_axis(a, x.ndim) for a in _ints(dims)]
     for a in axes:
         _not_batch(x, a, what)
     raw = _raw(x)
@@ -159,8 +160,8 @@ def _raw_axes(x: Tensor, dims: Any, what: str) -> list[int]:
 @op("torch.flip", "Tensor.flip")
 def flip(input: Tensor, *dims: Any, **kwargs: Any) -> Tensor:  # noqa: A002
     """Reversed axes; on the dynamic time axis the padded batch is reversed (padding frames first)."""
-    axes = _raw_axes(input, _shape_arg(dims) if dims else kwargs["dims"], "flip")
-    return _same_dims(input, f"tf.reverse(x0, {axes})") if axes else _view(input, input.dims)
+    axes = _raw_axes(input, shape_arg(dims) if dims else kwargs["dims"], "flip")
+    return _same_dims(input, f"tf.reverse(x0, {axes})") if axes else as_view(input, input.dims)
 
 
 @op("torch.fliplr", "Tensor.fliplr")
@@ -200,12 +201,12 @@ def _check_index(index: Tensor, what: str) -> None:
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
     """The entries at ``index`` (0-d or 1-d) along ``dim``: that axis becomes the index's."""
     _check_index(index, "index_select")
-    axis = _axis(dim, input.ndim)
+    axis = norm_axis(dim, input.ndim)
     _not_batch(input, axis, "index_select")
     if index.ndim > 1:
         raise ValueError(f"index_select with a {index.ndim}-d index")
     d = input.dims[axis]
-    out_dim = index.dims[0] if index.ndim else _new_dim(1, "index_select")
+    out_dim = index.dims[0] if index.ndim else new_dim(1, "index_select")
     if out_dim in input.dims and out_dim != d:  # an axis of the same dim in the input (time by time)
         out_dim = fresh_dim(out_dim)
         index = unify(index, 0, out_dim)
@@ -254,7 +255,7 @@ def _take_along(x: Tensor, index: Tensor, axis: int, what: str, broadcasts: bool
 
 @op("torch.gather", "Tensor.gather")
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:  # noqa: A002
-    return _take_along(input, index, _axis(dim, input.ndim), "gather", broadcasts=False)
+    return _take_along(input, index, norm_axis(dim, input.ndim), "gather", broadcasts=False)
 
 
 @op("torch.take_along_dim", "Tensor.take_along_dim")
@@ -263,7 +264,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: Any = None) -> Tensor:  
         if input.ndim != 1 or indices.ndim != 1:
             raise ValueError("take_along_dim without dim (over the flattened tensors) is not supported")
         dim = 0
-    return _take_along(input, indices, _axis(dim, input.ndim), "take_along_dim", broadcasts=True)
+    return _take_along(input, indices, norm_axis(dim, input.ndim), "take_along_dim", broadcasts=True)
 
 
 # -- topk, sort, argsort -----------------------------------------------------------------------------
@@ -283,7 +284,7 @@ def topk(input: Tensor, k: Any, dim: int = -1, largest: bool = True, sorted: boo
     choice among them is unspecified, so with ties the indices may differ (the replay's check says so)."""
     if not sorted:
         raise ValueError("topk with sorted=False is not supported (torch's order of the values is unspecified)")
-    axis = _axis(dim, input.ndim)
+    axis = norm_axis(dim, input.ndim)
     r = _sortable(input, axis, "topk")
     k = _count(k, "topk's k")
     d = input.dims[axis]
@@ -291,7 +292,7 @@ def topk(input: Tensor, k: Any, dim: int = -1, largest: bool = True, sorted: boo
         ctx().note_dynamic_branch(f"topk({k}) along {d.description} needs a length of at least {k}")
     raw = _raw(input)
     perm = [j for j in range(len(raw)) if j != r] + [r]
-    k_dim = _new_dim(k, "topk")
+    k_dim = new_dim(k, "topk")
     out_raw = [raw[j] for j in perm[:-1]] + [k_dim]
     dims = [k_dim if e == d else e for e in input.dims]
     moved = "x0" if perm == list(range(len(raw))) else f"tf.transpose(x0, {perm})"
@@ -308,7 +309,7 @@ def _direction(descending: bool) -> str:
 
 def _argsort(input: Tensor, dim: int, descending: bool, name: str | None = None) -> Tensor:  # noqa: A002
     """Stable (``tf.argsort(stable=True)``): equal values keep their order, as in torch's stable sort."""
-    r = _sortable(input, _axis(dim, input.ndim), "sort")
+    r = _sortable(input, norm_axis(dim, input.ndim), "sort")
     return _eval([input], f"tf.cast(tf.argsort(x0, axis={r}, direction={_direction(descending)}, stable=True), "
                           f"tf.int64)", _raw(input), input.dims, _dtype.int64, name=name)
 
@@ -320,7 +321,7 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool
 
 @op("torch.sort", "Tensor.sort")
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:  # noqa: A002
-    r = _sortable(input, _axis(dim, input.ndim), "sort")
+    r = _sortable(input, norm_axis(dim, input.ndim), "sort")
     values = _eval([input], f"tf.sort(x0, axis={r}, direction={_direction(descending)})", _raw(input), input.dims,
                    input.dtype)
     return SortResult(values, _argsort(input, dim, descending, name=f"{ctx().layer_name_for()}.indices"))

@@ -1,19 +1,5 @@
-"""Shape ops: axis reorders, views and reshapes, squeeze/unsqueeze/expand, cat/stack,
-chunk/split, and indexing with ints, slices, ``None`` and ``...``.
-
-Axis reorders (transpose, permute, movedim) build no layer: the result is the
-same layer seen with its dims in another torch order.
-
-Views regroup axes. Each group of input axes whose sizes multiply to the
-sizes of a group of output axes becomes a ``merge_dims`` and/or
-``split_dims`` layer; size-1 axes are squeezed or added. Output dims come
-from dim arithmetic (``time * feature``) or from the sizes the model
-computed (a `SizeValue` carries its dim), so views built from ``x.shape``
-stay dynamic. Merging the batch axis with others uses RETURNN's batch
-merge (``merge_dims`` over the batch dim, which keeps the padding frames as
-torch does; ``flatten_batch`` would drop them): the merged axis is then a
-batch dim holding several virtual dims, whose merge order we keep here so
-the inverse view can split it again.
+"""Shape ops: indexing with ints, slices, ``None`` and ``...`` (getitem, select, narrow), cat/stack,
+and split/chunk/unbind; with the size and axis helpers the view ops (`view.py`) share.
 
 Slices of dynamic axes use the ``slice`` layer with out dims from dim
 arithmetic (``x[:, 1:]`` has ``time - 1``); negative starts on a dynamic axis
@@ -33,27 +19,26 @@ from typing import Any, Sequence
 
 from returnn.tensor import Dim, batch_dim
 
-from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.build import ctx, make, unify
 from pt2r.torch.ops.registry import op
 
 #: replay memo: id(merged batch dim) -> (that dim, the dims merged into it in memory order, major first)
-_BATCH_MERGES = "shape.batch_merges"
+BATCH_MERGES = "shape.batch_merges"
 
 
 # -- sizes and dims ------------------------------------------------------------
 
-def _merged_batch(d: Dim) -> list[Dim] | None:
+def merged_batch(d: Dim) -> list[Dim] | None:
     """What a batch dim made by merging the batch with other axes holds (None for other dims)."""
-    entry = ctx().memo(_BATCH_MERGES).get(id(d))
+    entry = ctx().memo(BATCH_MERGES).get(id(d))
     return entry[1] if entry is not None and entry[0] is d else None
 
 
 def dim_value(d: Dim) -> int:
     """The size of ``d`` in the recorded run (merged batch dims and dim arithmetic included)."""
-    merged = _merged_batch(d)
+    merged = merged_batch(d)
     if merged is not None:
         return functools.reduce(operator.mul, (dim_value(m) for m in merged), 1)
     if d.is_batch_dim():
@@ -75,377 +60,29 @@ def dim_value(d: Dim) -> int:
     return ctx().dim_value(d)
 
 
-def _sizes(x: Tensor) -> list[int]:
-    return [dim_value(d) for d in x.dims]
-
-
-def _is_one(d: Dim) -> bool:
-    """A static axis of size 1 (which views may drop or add); dynamic axes are never that."""
-    return d.dimension == 1 and not d.is_batch_dim()
-
-
-def _axis(axis: Any, ndim: int) -> int:
+def norm_axis(axis: Any, ndim: int) -> int:
     axis = int(axis)
     if not -ndim <= axis < max(ndim, 1):
         raise ValueError(f"axis {axis} is out of range for a {ndim}-d tensor")
     return axis % ndim if ndim else 0
 
 
-def _new_dim(size: int, what: str) -> Dim:
+def new_dim(size: int, what: str) -> Dim:
     return Dim(int(size), name=f"{ctx().layer_name_for()}:{what}")
 
 
-def _shape_arg(shape: tuple) -> list[Any]:
-    """``view(2, 3)`` and ``view((2, 3))`` alike."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return list(shape[0])
-    return list(shape)
-
-
-def _view(x: Tensor, dims: Sequence[Dim]) -> Tensor:
+def as_view(x: Tensor, dims: Sequence[Dim]) -> Tensor:
     """The same layer with the dims in another torch order."""
     return Tensor(dims, x.dtype, layer=x.layer)
 
 
-# -- single layers ---------------------------------------------------------------
-
-def _squeeze(x: Tensor, axes: list[int]) -> Tensor:
-    if not axes:
-        return x
-    keep = [d for i, d in enumerate(x.dims) if i not in axes]
-    return make({"class": "squeeze", "from": x, "axis": [x.dims[i] for i in axes]}, keep, dtype=x.dtype)
-
-
-def _insert(x: Tensor, pos: int, dim: Dim) -> Tensor:
+def insert(x: Tensor, pos: int, dim: Dim) -> Tensor:
     """A new axis ``dim`` at torch position ``pos`` (values repeated along it)."""
     dims = list(x.dims)
     dims.insert(pos, dim)
     # The raw position does not matter (dims are tracked by tag): behind the feature axis, or last.
     axis = "T" if x.layer.output.sparse else "F"
     return make({"class": "expand_dims", "from": x, "axis": axis, "dim": dim}, dims, dtype=x.dtype)
-
-
-def _merge(x: Tensor, start: int, end: int) -> Tensor:
-    """Merge the torch axes ``start..end-1`` (in that order) into one."""
-    dims = list(x.dims[start:end])
-    if len(dims) == 1:
-        return x
-    if not any(d.is_batch_dim() for d in dims):
-        out_dim = functools.reduce(operator.mul, dims)
-        return make({"class": "merge_dims", "from": x, "axes": dims, "keep_order": True, "out_dim": out_dim},
-                    [*x.dims[:start], out_dim, *x.dims[end:]], dtype=x.dtype)
-    # Merging into the batch: RETURNN makes the merged axis a batch dim of its own (equal to every batch dim,
-    # so no out_dim can name it); we take it from the layer and remember what it holds.
-    flat = []
-    for d in dims:
-        flat += _merged_batch(d) or [d]
-    out = make({"class": "merge_dims", "from": x, "axes": dims, "keep_order": True},
-               [*x.dims[:start], batch_dim, *x.dims[end:]], dtype=x.dtype)
-    merged = next(d for d in out.layer.output.dims if d.is_batch_dim())
-    ctx().memo(_BATCH_MERGES)[id(merged)] = (merged, flat)
-    out.dims = (*x.dims[:start], merged, *x.dims[end:])
-    return out
-
-
-def _split(x: Tensor, axis: int, dims: list[Dim]) -> Tensor:
-    if len(dims) == 1:
-        return x
-    return make({"class": "split_dims", "from": x, "axis": x.dims[axis], "dims": dims},
-                [*x.dims[:axis], *dims, *x.dims[axis + 1:]], dtype=x.dtype)
-
-
-REST = "rest"  # a -1 in a view's shape
-
-
-def _droppable(n: int, hint: Any) -> bool:
-    """A size-1 entry of a view's shape that is no axis of the input (a plain 1, or a -1 that is 1)."""
-    return n == 1 and (hint is None or isinstance(hint, str))
-
-
-def _split_dims(d: Dim, sizes: list[int], hints: list[Any]) -> list[Dim]:
-    """The dims that axis ``d`` splits into, of the recorded ``sizes``; ``hints`` are the dims the
-    model's sizes carry (or `REST` for -1, or None)."""
-    merged = _merged_batch(d) if d.is_batch_dim() else None
-    if d.is_batch_dim():
-        if merged is None or [dim_value(m) for m in merged] != sizes:
-            raise ValueError(f"splitting the batch axis into sizes {sizes} is not supported (only undoing a view "
-                             f"that merged it with other axes)")
-        return merged
-    op_ = d.derived_from_op
-    if op_ is not None and op_.kind == "mul" and [dim_value(m) for m in op_.inputs] == sizes:
-        return list(op_.inputs)  # undoing a merge: the original dims again
-    if d.dimension is not None:
-        return [_new_dim(n, f"split{i}") for i, n in enumerate(sizes)]
-    dynamic = [i for i, h in enumerate(hints) if isinstance(h, Dim) and h.dimension is None]
-    if not dynamic:
-        dynamic = [i for i, h in enumerate(hints) if isinstance(h, str)]
-    if len(dynamic) != 1:
-        raise ValueError(f"splitting the dynamic axis {d.description} into sizes {sizes} is not supported: exactly "
-                         f"one of them must be dynamic (a size computed from x.shape, or -1)")
-    k = dynamic[0]
-    static = functools.reduce(operator.mul, [n for i, n in enumerate(sizes) if i != k], 1)
-    rest = hints[k] if isinstance(hints[k], Dim) else (d // static if static != 1 else d)
-    return [rest if i == k else _new_dim(n, f"split{i}") for i, n in enumerate(sizes)]
-
-
-# -- views -------------------------------------------------------------------------
-
-def _regroup(x: Tensor, groups: list[tuple[list[int], list[tuple[int, Any]]]]) -> Tensor:
-    """A view given as groups: (consecutive input axes, output (size, hint) entries) with equal products."""
-    def stays(ins: list[int], outs: list[tuple[int, Any]]) -> bool:  # size-1 axes kept as they are
-        return len(ins) == len(outs) and all(_droppable(n, h) for n, h in outs) and all(_is_one(x.dims[i]) for i in ins)
-
-    squeeze = [i for ins, outs in groups for i in ins if _is_one(x.dims[i]) and not stays(ins, outs)]
-    cur = _squeeze(x, squeeze)
-    out_dims: list[Dim | tuple[int]] = []  # tuples stand for new size-1 axes, added at the end
-    for ins, outs in groups:
-        if stays(ins, outs):
-            out_dims += [x.dims[i] for i in ins]
-            continue
-        core_in = [x.dims[i] for i in ins if i not in squeeze]
-        core_out = [(j, n, h) for j, (n, h) in enumerate(outs) if not _droppable(n, h)]
-        if bool(core_in) != bool(core_out):
-            what = core_in[0].description if core_in else "a new axis"
-            raise ValueError(f"a view that turns {what} into size-1 axes (its size is 1 only in this recording) "
-                             f"is not supported")
-        if len(core_in) > 1:
-            pos = cur.dims.index(core_in[0])
-            cur = _merge(cur, pos, pos + len(core_in))
-            merged = cur.dims[pos]
-        else:
-            merged = core_in[0] if core_in else None
-        group_dims: list[Any] = [(1,)] * len(outs)
-        if len(core_out) > 1:
-            new = _split_dims(merged, [n for _, n, _ in core_out], [h for _, _, h in core_out])
-            cur = _split(cur, cur.dims.index(merged), new)
-            for (j, _, _), d in zip(core_out, new):
-                group_dims[j] = d
-        elif core_out:
-            group_dims[core_out[0][0]] = merged
-        out_dims += group_dims
-    final = []
-    for d in out_dims:
-        if isinstance(d, tuple):
-            d = _new_dim(1, "one")
-            cur = _insert(cur, len(cur.dims), d)
-        final.append(d)
-    return _view(cur, final) if cur is not x else _view(x, final)
-
-
-def _keep(x: Tensor, axis: int) -> tuple[list[int], list[tuple[int, Any]]]:
-    """The group of a view that keeps ``axis`` as it is."""
-    return [axis], [(dim_value(x.dims[axis]), None if _is_one(x.dims[axis]) else x.dims[axis])]
-
-
-def _entry(size: Any) -> tuple[int, Any]:
-    hint = size.dim if isinstance(size, SizeValue) else None
-    return int(size), hint
-
-
-def reshape_to(x: Tensor, shape: Sequence[Any]) -> Tensor:
-    """``x.view(shape)``: input and output axes grouped by equal products of their recorded sizes."""
-    sizes_in = _sizes(x)
-    total = functools.reduce(operator.mul, sizes_in, 1)
-    entries = [_entry(s) for s in shape]
-    if sum(n == -1 for n, _ in entries) > 1:
-        raise ValueError(f"view with more than one -1 in {list(shape)}")
-    known = functools.reduce(operator.mul, [n for n, _ in entries if n != -1], 1)
-    if known == 0 or total == 0:
-        raise ValueError("views of empty tensors are not supported")
-    entries = [(total // known, REST) if n == -1 else (n, h) for n, h in entries]
-    if functools.reduce(operator.mul, [n for n, _ in entries], 1) != total:
-        raise ValueError(f"shape {list(shape)} is invalid for a tensor of shape {sizes_in}")
-    groups, i, j = [], 0, 0
-    while i < len(sizes_in) or j < len(entries):
-        ins, outs, p_in, p_out = [], [], 1, 1
-        if i < len(sizes_in):
-            ins.append(i)
-            p_in = sizes_in[i]
-            i += 1
-        if j < len(entries):
-            outs.append(entries[j])
-            p_out = entries[j][0]
-            j += 1
-        while p_in != p_out:
-            if p_in < p_out and i < len(sizes_in):
-                ins.append(i)
-                p_in *= sizes_in[i]
-                i += 1
-            elif j < len(entries):
-                outs.append(entries[j])
-                p_out *= entries[j][0]
-                j += 1
-            else:
-                raise ValueError(f"cannot group shape {sizes_in} into {list(shape)}")
-        groups.append((ins, outs))
-    if len(groups) == x.ndim and all(len(ins) == 1 and len(outs) == 1 for ins, outs in groups):
-        return _view(x, x.dims)  # the same shape
-    return _regroup(x, groups)
-
-
-@op("Tensor.view")
-def view(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
-    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
-        raise ValueError(f"view as another dtype ({shape[0]!r}) is not supported")
-    return reshape_to(input, _shape_arg(shape))
-
-
-@op("Tensor.reshape")
-def reshape_method(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
-    return reshape_to(input, _shape_arg(shape))
-
-
-@op("torch.reshape")
-def reshape(input: Tensor, shape: Sequence[Any]) -> Tensor:  # noqa: A002
-    return reshape_to(input, list(shape))
-
-
-@op("Tensor.flatten", "torch.flatten")
-def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
-    if input.ndim == 0:
-        return reshape_to(input, [1])
-    start, end = _axis(start_dim, input.ndim), _axis(end_dim, input.ndim)
-    if start > end:
-        raise ValueError("flatten with start_dim after end_dim")
-    if end == start:
-        return _view(input, input.dims)
-    merged = functools.reduce(operator.mul, _sizes(input)[start:end + 1], 1)
-    groups = [_keep(input, i) for i in range(input.ndim)]
-    groups[start:end + 1] = [(list(range(start, end + 1)), [(merged, REST)])]
-    return _regroup(input, groups)
-
-
-@op("Tensor.unflatten", "torch.unflatten")
-def unflatten(input: Tensor, dim: int, sizes: Sequence[Any]) -> Tensor:  # noqa: A002
-    axis = _axis(dim, input.ndim)
-    size = dim_value(input.dims[axis])
-    entries = [_entry(s) for s in sizes]
-    known = functools.reduce(operator.mul, [n for n, _ in entries if n != -1], 1)
-    entries = [(size // known, REST) if n == -1 else (n, h) for n, h in entries]
-    if functools.reduce(operator.mul, [n for n, _ in entries], 1) != size:
-        raise ValueError(f"unflatten sizes {list(sizes)} do not multiply to {size}")
-    groups = [_keep(input, i) for i in range(input.ndim)]
-    groups[axis] = ([axis], entries)
-    return _regroup(input, groups)
-
-
-# -- reorders ------------------------------------------------------------------------
-
-@op("Tensor.transpose", "torch.transpose", "Tensor.swapaxes", "torch.swapaxes", "Tensor.swapdims",
-    "torch.swapdims")
-def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
-    dims = list(input.dims)
-    a, b = _axis(dim0, input.ndim), _axis(dim1, input.ndim)
-    dims[a], dims[b] = dims[b], dims[a]
-    return _view(input, dims)
-
-
-@op("Tensor.t", "torch.t")
-def t(input: Tensor) -> Tensor:  # noqa: A002
-    if input.ndim > 2:
-        raise ValueError("t() expects a tensor with at most 2 dims")
-    return _view(input, input.dims[::-1])
-
-
-@op("Tensor.T")
-def T(input: Tensor) -> Tensor:  # noqa: A002, N802  (torch's name)
-    """The property ``x.T``: all axes reversed (torch deprecates it for ndim != 2 but still does it)."""
-    return _view(input, input.dims[::-1])
-
-
-@op("Tensor.mT")
-def mT(input: Tensor) -> Tensor:  # noqa: A002, N802  (torch's name)
-    """The property ``x.mT``: the last two axes swapped."""
-    if input.ndim < 2:
-        raise ValueError(f"mT of a {input.ndim}-d tensor is not supported (torch refuses it too)")
-    return transpose(input, -2, -1)
-
-
-@op("Tensor.permute")
-def permute_method(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
-    return permute(input, _shape_arg(dims))
-
-
-@op("torch.permute")
-def permute(input: Tensor, dims: Sequence[int]) -> Tensor:  # noqa: A002
-    order = [_axis(d, input.ndim) for d in dims]
-    if sorted(order) != list(range(input.ndim)):
-        raise ValueError(f"permute dims {list(dims)} are not a permutation of {input.ndim} axes")
-    return _view(input, [input.dims[i] for i in order])
-
-
-@op("Tensor.movedim", "torch.movedim", "Tensor.moveaxis", "torch.moveaxis")
-def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:  # noqa: A002
-    src = [source] if isinstance(source, int) else list(source)
-    dst = [destination] if isinstance(destination, int) else list(destination)
-    src, dst = [_axis(s, input.ndim) for s in src], [_axis(d, input.ndim) for d in dst]
-    if len(src) != len(dst):
-        raise ValueError("movedim needs as many destinations as sources")
-    rest = iter(d for i, d in enumerate(input.dims) if i not in src)
-    placed = dict(zip(dst, (input.dims[s] for s in src)))
-    return _view(input, [placed[i] if i in placed else next(rest) for i in range(input.ndim)])
-
-
-@op("Tensor.contiguous")
-def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:  # noqa: A002
-    return input
-
-
-# -- size-1 axes and broadcasting --------------------------------------------------------
-
-@op("Tensor.unsqueeze", "torch.unsqueeze")
-def unsqueeze(input: Tensor, dim: int) -> Tensor:  # noqa: A002
-    return _insert(input, _axis(dim, input.ndim + 1), _new_dim(1, "unsqueeze"))
-
-
-@op("Tensor.squeeze", "torch.squeeze")
-def squeeze(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
-    if dim is None:
-        axes = list(range(input.ndim))
-    else:
-        axes = [_axis(d, input.ndim) for d in ([dim] if isinstance(dim, int) else dim)]
-    sizes = _sizes(input)
-    for a in axes:
-        if sizes[a] == 1 and not _is_one(input.dims[a]):
-            raise ValueError(f"squeezing axis {a} ({input.dims[a].description}), which has size 1 only in this "
-                             f"recording, is not supported")
-    return _squeeze(input, [a for a in axes if _is_one(input.dims[a])])
-
-
-@op("Tensor.expand")
-def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
-    """Size-1 axes repeated to a size (static, or dynamic when the size comes from ``x.shape``)."""
-    sizes = _shape_arg(sizes)
-    lead = len(sizes) - input.ndim
-    if lead < 0:
-        raise ValueError(f"expand to {list(sizes)} has fewer axes than the tensor")
-    current = _sizes(input)
-    targets: list[Dim] = []
-    squeeze_axes = []
-    for i, s in enumerate(sizes):
-        n, hint = _entry(s)
-        if i >= lead:
-            d = input.dims[i - lead]
-            if n == -1 or (n == current[i - lead] and (hint is None or hint == d or not _is_one(d))):
-                targets.append(d)
-                continue
-            if not _is_one(d):
-                raise ValueError(f"expand of axis {i - lead} of size {current[i - lead]} to {n} is impossible")
-            squeeze_axes.append(i - lead)
-        elif n == -1:
-            raise ValueError("expand with -1 for a new axis")
-        targets.append(hint if hint is not None else _new_dim(n, f"expand{i}"))
-    out = _squeeze(input, squeeze_axes)
-    for pos, d in enumerate(targets):
-        if d not in out.dims:
-            out = _insert(out, pos, d)
-    return _view(out, targets) if out is not input else _view(input, targets)
-
-
-@op("Tensor.expand_as")
-def expand_as(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
-    return expand(input, *[SizeValue(n, d) if d.dimension is None or d.is_batch_dim() else n
-                           for n, d in zip(_sizes(other), other.dims)])
 
 
 # -- joining ---------------------------------------------------------------------------------
@@ -469,7 +106,7 @@ def _aligned(tensors: Sequence[Tensor], skip: int | None) -> list[Tensor]:
 def cat(tensors: Sequence[Tensor], dim: int = 0, axis: int | None = None) -> Tensor:
     dim = dim if axis is None else axis
     tensors = list(tensors)
-    axis = _axis(dim, tensors[0].ndim)
+    axis = norm_axis(dim, tensors[0].ndim)
     if any(t.dims[axis].is_batch_dim() for t in tensors):
         raise ValueError("cat along the batch axis is not supported")
     tensors = _aligned(tensors, axis)
@@ -489,8 +126,8 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 @op("torch.stack")
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = _aligned(list(tensors), None)
-    axis = _axis(dim, tensors[0].ndim + 1)
-    new = _new_dim(len(tensors), "stack")
+    axis = norm_axis(dim, tensors[0].ndim + 1)
+    new = new_dim(len(tensors), "stack")
     dims = [*tensors[0].dims[:axis], new, *tensors[0].dims[axis:]]
     return make({"class": "stack", "from": tensors, "out_spatial_dim": new}, dims, dtype=tensors[0].dtype)
 
@@ -558,7 +195,7 @@ def slice_axis(x: Tensor, axis: int, item: slice) -> Tensor:
             raise ValueError("slicing the batch axis is not supported")
         if length == 0:
             raise ValueError("slices with no elements are not supported")
-        out_dim = _new_dim(length, "slice")
+        out_dim = new_dim(length, "slice")
         return make({"class": "slice", "from": x, "axis": d, "slice_start": start, "slice_end": stop,
                      "slice_step": step, "out_dim": out_dim}, [*x.dims[:axis], out_dim, *x.dims[axis + 1:]],
                     dtype=x.dtype)
@@ -580,12 +217,12 @@ def slice_axis(x: Tensor, axis: int, item: slice) -> Tensor:
         length = len(range(n + start, n + (stop or 0), step))
         if length <= 0:
             raise ValueError("slices with no elements are not supported")
-        return _eval_index(x, axis, slice(start, stop, step), _new_dim(length, "slice"))
+        return _eval_index(x, axis, slice(start, stop, step), new_dim(length, "slice"))
     if stop is not None and stop >= 0:
         ctx().note_dynamic_branch(f"slice {item} of {d.description} needs a length of at least {stop}")
     out_dim = d.sub_left(start) if start else d
     if stop is not None:
-        out_dim = _new_dim(stop - (start or 0), "slice") if stop >= 0 else out_dim - (-stop)
+        out_dim = new_dim(stop - (start or 0), "slice") if stop >= 0 else out_dim - (-stop)
     if step != 1:
         out_dim = out_dim.ceildiv_right(step)
     return make({"class": "slice", "from": x, "axis": d, "slice_start": start, "slice_end": stop,
@@ -629,24 +266,24 @@ def getitem(input: Tensor, index: Any) -> Tensor:  # noqa: A002
     out, pos = input, 0
     for item in items:
         if item is None:
-            out = _insert(out, pos, _new_dim(1, "none"))
+            out = insert(out, pos, new_dim(1, "none"))
             pos += 1
         elif isinstance(item, slice):
             out = slice_axis(out, pos, item)
             pos += 1
         else:
             out = select_axis(out, pos, item)
-    return _view(out, out.dims) if out is input else out
+    return as_view(out, out.dims) if out is input else out
 
 
 @op("Tensor.select", "torch.select")
 def select(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
-    return select_axis(input, _axis(dim, input.ndim), index)
+    return select_axis(input, norm_axis(dim, input.ndim), index)
 
 
 @op("Tensor.narrow", "torch.narrow")
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
-    return slice_axis(input, _axis(dim, input.ndim), slice(start, start + length))
+    return slice_axis(input, norm_axis(dim, input.ndim), slice(start, start + length))
 
 
 # -- splitting --------------------------------------------------------------------------------
@@ -671,7 +308,7 @@ def split(tensor: Tensor, split_size_or_sections: Any = None, dim: int = 0, spli
           ) -> tuple[Tensor, ...]:
     if split_size_or_sections is None:
         split_size_or_sections = split_size
-    axis = _axis(dim, tensor.ndim)
+    axis = norm_axis(dim, tensor.ndim)
     n = dim_value(tensor.dims[axis])
     if isinstance(split_size_or_sections, int):
         if tensor.dims[axis].dimension is None:
@@ -688,7 +325,7 @@ def split(tensor: Tensor, split_size_or_sections: Any = None, dim: int = 0, spli
 
 @op("Tensor.chunk", "torch.chunk")
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
-    axis = _axis(dim, input.ndim)
+    axis = norm_axis(dim, input.ndim)
     if input.dims[axis].dimension is None:
         raise ValueError("chunk along a dynamic axis is not supported (the pieces depend on its length)")
     n = dim_value(input.dims[axis])
@@ -698,7 +335,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # no
 
 @op("Tensor.unbind", "torch.unbind")
 def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
-    axis = _axis(dim, input.ndim)
+    axis = norm_axis(dim, input.ndim)
     if input.dims[axis].dimension is None:
         raise ValueError("unbind along a dynamic axis is not supported")
     return tuple(select_axis(input, axis, i) for i in range(dim_value(input.dims[axis])))

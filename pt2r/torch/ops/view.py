@@ -1,0 +1,382 @@
+"""View ops: axis reorders, views and reshapes, squeeze/unsqueeze/expand.
+
+Axis reorders (transpose, permute, movedim) build no layer: the result is the
+same layer seen with its dims in another torch order.
+
+Views regroup axes. Each group of input axes whose sizes multiply to the
+sizes of a group of output axes becomes a ``merge_dims`` and/or
+``split_dims`` layer; size-1 axes are squeezed or added. Output dims come
+from dim arithmetic (``time * feature``) or from the sizes the model
+computed (a `SizeValue` carries its dim), so views built from ``x.shape``
+stay dynamic. Merging the batch axis with others uses RETURNN's batch
+merge (``merge_dims`` over the batch dim, which keeps the padding frames as
+torch does; ``flatten_batch`` would drop them): the merged axis is then a
+batch dim holding several virtual dims, whose merge order we keep here
+(`shape.BATCH_MERGES`) so the inverse view can split it again.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from typing import Any, Sequence
+
+from returnn.tensor import Dim, batch_dim
+
+from pt2r.torch import _dtype
+from pt2r.torch._size import SizeValue
+from pt2r.torch._tensor import Tensor
+from pt2r.torch.ops.build import ctx, make
+from pt2r.torch.ops.registry import op
+from pt2r.torch.ops.shape import BATCH_MERGES, as_view, dim_value, insert, merged_batch, new_dim, norm_axis
+
+
+# -- sizes -------------------------------------------------------------------------
+
+def _sizes(x: Tensor) -> list[int]:
+    return [dim_value(d) for d in x.dims]
+
+
+def _is_one(d: Dim) -> bool:
+    """A static axis of size 1 (which views may drop or add); dynamic axes are never that."""
+    return d.dimension == 1 and not d.is_batch_dim()
+
+
+def shape_arg(shape: tuple) -> list[Any]:
+    """``view(2, 3)`` and ``view((2, 3))`` alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return list(shape[0])
+    return list(shape)
+
+
+# -- single layers ---------------------------------------------------------------
+
+def _squeeze(x: Tensor, axes: list[int]) -> Tensor:
+    if not axes:
+        return x
+    keep = [d for i, d in enumerate(x.dims) if i not in axes]
+    return make({"class": "squeeze", "from": x, "axis": [x.dims[i] for i in axes]}, keep, dtype=x.dtype)
+
+
+def _merge(x: Tensor, start: int, end: int) -> Tensor:
+    """Merge the torch axes ``start..end-1`` (in that order) into one."""
+    dims = list(x.dims[start:end])
+    if len(dims) == 1:
+        return x
+    if not any(d.is_batch_dim() for d in dims):
+        out_dim = functools.reduce(operator.mul, dims)
+        return make({"class": "merge_dims", "from": x, "axes": dims, "keep_order": True, "out_dim": out_dim},
+                    [*x.dims[:start], out_dim, *x.dims[end:]], dtype=x.dtype)
+    # Merging into the batch: RETURNN makes the merged axis a batch dim of its own (equal to every batch dim,
+    # so no out_dim can name it); we take it from the layer and remember what it holds.
+    flat = []
+    for d in dims:
+        flat += merged_batch(d) or [d]
+    out = make({"class": "merge_dims", "from": x, "axes": dims, "keep_order": True},
+               [*x.dims[:start], batch_dim, *x.dims[end:]], dtype=x.dtype)
+    merged = next(d for d in out.layer.output.dims if d.is_batch_dim())
+    ctx().memo(BATCH_MERGES)[id(merged)] = (merged, flat)
+    out.dims = (*x.dims[:start], merged, *x.dims[end:])
+    return out
+
+
+def _split(x: Tensor, axis: int, dims: list[Dim]) -> Tensor:
+    if len(dims) == 1:
+        return x
+    return make({"class": "split_dims", "from": x, "axis": x.dims[axis], "dims": dims},
+                [*x.dims[:axis], *dims, *x.dims[axis + 1:]], dtype=x.dtype)
+
+
+REST = "rest"  # a -1 in a view's shape
+
+
+def _droppable(n: int, hint: Any) -> bool:
+    """A size-1 entry of a view's shape that is no axis of the input (a plain 1, or a -1 that is 1)."""
+    return n == 1 and (hint is None or isinstance(hint, str))
+
+
+def _split_dims(d: Dim, sizes: list[int], hints: list[Any]) -> list[Dim]:
+    """The dims that axis ``d`` splits into, of the recorded ``sizes``; ``hints`` are the dims the
+    model's sizes carry (or `REST` for -1, or None)."""
+    merged = merged_batch(d) if d.is_batch_dim() else None
+    if d.is_batch_dim():
+        if merged is None or [dim_value(m) for m in merged] != sizes:
+            raise ValueError(f"splitting the batch axis into sizes {sizes} is not supported (only undoing a view "
+                             f"that merged it with other axes)")
+        return merged
+    op_ = d.derived_from_op
+    if op_ is not None and op_.kind == "mul" and [dim_value(m) for m in op_.inputs] == sizes:
+        return list(op_.inputs)  # undoing a merge: the original dims again
+    if d.dimension is not None:
+        return [new_dim(n, f"split{i}") for i, n in enumerate(sizes)]
+    dynamic = [i for i, h in enumerate(hints) if isinstance(h, Dim) and h.dimension is None]
+    if not dynamic:
+        dynamic = [i for i, h in enumerate(hints) if isinstance(h, str)]
+    if len(dynamic) != 1:
+        raise ValueError(f"splitting the dynamic axis {d.description} into sizes {sizes} is not supported: exactly "
+                         f"one of them must be dynamic (a size computed from x.shape, or -1)")
+    k = dynamic[0]
+    static = functools.reduce(operator.mul, [n for i, n in enumerate(sizes) if i != k], 1)
+    rest = hints[k] if isinstance(hints[k], Dim) else (d // static if static != 1 else d)
+    return [rest if i == k else new_dim(n, f"split{i}") for i, n in enumerate(sizes)]
+
+
+# -- views -------------------------------------------------------------------------
+
+def _regroup(x: Tensor, groups: list[tuple[list[int], list[tuple[int, Any]]]]) -> Tensor:
+    """A view given as groups: (consecutive input axes, output (size, hint) entries) with equal products."""
+    def stays(ins: list[int], outs: list[tuple[int, Any]]) -> bool:  # size-1 axes kept as they are
+        return len(ins) == len(outs) and all(_droppable(n, h) for n, h in outs) and all(_is_one(x.dims[i]) for i in ins)
+
+    squeeze = [i for ins, outs in groups for i in ins if _is_one(x.dims[i]) and not stays(ins, outs)]
+    cur = _squeeze(x, squeeze)
+    out_dims: list[Dim | tuple[int]] = []  # tuples stand for new size-1 axes, added at the end
+    for ins, outs in groups:
+        if stays(ins, outs):
+            out_dims += [x.dims[i] for i in ins]
+            continue
+        core_in = [x.dims[i] for i in ins if i not in squeeze]
+        core_out = [(j, n, h) for j, (n, h) in enumerate(outs) if not _droppable(n, h)]
+        if bool(core_in) != bool(core_out):
+            what = core_in[0].description if core_in else "a new axis"
+            raise ValueError(f"a view that turns {what} into size-1 axes (its size is 1 only in this recording) "
+                             f"is not supported")
+        if len(core_in) > 1:
+            pos = cur.dims.index(core_in[0])
+            cur = _merge(cur, pos, pos + len(core_in))
+            merged = cur.dims[pos]
+        else:
+            merged = core_in[0] if core_in else None
+        group_dims: list[Any] = [(1,)] * len(outs)
+        if len(core_out) > 1:
+            new = _split_dims(merged, [n for _, n, _ in core_out], [h for _, _, h in core_out])
+            cur = _split(cur, cur.dims.index(merged), new)
+            for (j, _, _), d in zip(core_out, new):
+                group_dims[j] = d
+        elif core_out:
+            group_dims[core_out[0][0]] = merged
+        out_dims += group_dims
+    final = []
+    for d in out_dims:
+        if isinstance(d, tuple):
+            d = new_dim(1, "one")
+            cur = insert(cur, len(cur.dims), d)
+        final.append(d)
+    return as_view(cur, final) if cur is not x else as_view(x, final)
+
+
+def _keep(x: Tensor, axis: int) -> tuple[list[int], list[tuple[int, Any]]]:
+    """The group of a view that keeps ``axis`` as it is."""
+    return [axis], [(dim_value(x.dims[axis]), None if _is_one(x.dims[axis]) else x.dims[axis])]
+
+
+def _entry(size: Any) -> tuple[int, Any]:
+    hint = size.dim if isinstance(size, SizeValue) else None
+    return int(size), hint
+
+
+def reshape_to(x: Tensor, shape: Sequence[Any]) -> Tensor:
+    """``x.view(shape)``: input and output axes grouped by equal products of their recorded sizes."""
+    sizes_in = _sizes(x)
+    total = functools.reduce(operator.mul, sizes_in, 1)
+    entries = [_entry(s) for s in shape]
+    if sum(n == -1 for n, _ in entries) > 1:
+        raise ValueError(f"view with more than one -1 in {list(shape)}")
+    known = functools.reduce(operator.mul, [n for n, _ in entries if n != -1], 1)
+    if known == 0 or total == 0:
+        raise ValueError("views of empty tensors are not supported")
+    entries = [(total // known, REST) if n == -1 else (n, h) for n, h in entries]
+    if functools.reduce(operator.mul, [n for n, _ in entries], 1) != total:
+        raise ValueError(f"shape {list(shape)} is invalid for a tensor of shape {sizes_in}")
+    groups, i, j = [], 0, 0
+    while i < len(sizes_in) or j < len(entries):
+        ins, outs, p_in, p_out = [], [], 1, 1
+        if i < len(sizes_in):
+            ins.append(i)
+            p_in = sizes_in[i]
+            i += 1
+        if j < len(entries):
+            outs.append(entries[j])
+            p_out = entries[j][0]
+            j += 1
+        while p_in != p_out:
+            if p_in < p_out and i < len(sizes_in):
+                ins.append(i)
+                p_in *= sizes_in[i]
+                i += 1
+            elif j < len(entries):
+                outs.append(entries[j])
+                p_out *= entries[j][0]
+                j += 1
+            else:
+                raise ValueError(f"cannot group shape {sizes_in} into {list(shape)}")
+        groups.append((ins, outs))
+    if len(groups) == x.ndim and all(len(ins) == 1 and len(outs) == 1 for ins, outs in groups):
+        return as_view(x, x.dims)  # the same shape
+    return _regroup(x, groups)
+
+
+@op("Tensor.view")
+def view(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
+    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        raise ValueError(f"view as another dtype ({shape[0]!r}) is not supported")
+    return reshape_to(input, shape_arg(shape))
+
+
+@op("Tensor.reshape")
+def reshape_method(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
+    return reshape_to(input, shape_arg(shape))
+
+
+@op("torch.reshape")
+def reshape(input: Tensor, shape: Sequence[Any]) -> Tensor:  # noqa: A002
+    return reshape_to(input, list(shape))
+
+
+@op("Tensor.flatten", "torch.flatten")
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+    if input.ndim == 0:
+        return reshape_to(input, [1])
+    start, end = norm_axis(start_dim, input.ndim), norm_axis(end_dim, input.ndim)
+    if start > end:
+        raise ValueError("flatten with start_dim after end_dim")
+    if end == start:
+        return as_view(input, input.dims)
+    merged = functools.reduce(operator.mul, _sizes(input)[start:end + 1], 1)
+    groups = [_keep(input, i) for i in range(input.ndim)]
+    groups[start:end + 1] = [(list(range(start, end + 1)), [(merged, REST)])]
+    return _regroup(input, groups)
+
+
+@op("Tensor.unflatten", "torch.unflatten")
+def unflatten(input: Tensor, dim: int, sizes: Sequence[Any]) -> Tensor:  # noqa: A002
+    axis = norm_axis(dim, input.ndim)
+    size = dim_value(input.dims[axis])
+    entries = [_entry(s) for s in sizes]
+    known = functools.reduce(operator.mul, [n for n, _ in entries if n != -1], 1)
+    entries = [(size // known, REST) if n == -1 else (n, h) for n, h in entries]
+    if functools.reduce(operator.mul, [n for n, _ in entries], 1) != size:
+        raise ValueError(f"unflatten sizes {list(sizes)} do not multiply to {size}")
+    groups = [_keep(input, i) for i in range(input.ndim)]
+    groups[axis] = ([axis], entries)
+    return _regroup(input, groups)
+
+
+# -- reorders ------------------------------------------------------------------------
+
+@op("Tensor.transpose", "torch.transpose", "Tensor.swapaxes", "torch.swapaxes", "Tensor.swapdims",
+    "torch.swapdims")
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
+    dims = list(input.dims)
+    a, b = norm_axis(dim0, input.ndim), norm_axis(dim1, input.ndim)
+    dims[a], dims[b] = dims[b], dims[a]
+    return as_view(input, dims)
+
+
+@op("Tensor.t", "torch.t")
+def t(input: Tensor) -> Tensor:  # noqa: A002
+    if input.ndim > 2:
+        raise ValueError("t() expects a tensor with at most 2 dims")
+    return as_view(input, input.dims[::-1])
+
+
+@op("Tensor.T")
+def T(input: Tensor) -> Tensor:  # noqa: A002, N802  (torch's name)
+    """The property ``x.T``: all axes reversed (torch deprecates it for ndim != 2 but still does it)."""
+    return as_view(input, input.dims[::-1])
+
+
+@op("Tensor.mT")
+def mT(input: Tensor) -> Tensor:  # noqa: A002, N802  (torch's name)
+    """The property ``x.mT``: the last two axes swapped."""
+    if input.ndim < 2:
+        raise ValueError(f"mT of a {input.ndim}-d tensor is not supported (torch refuses it too)")
+    return transpose(input, -2, -1)
+
+
+@op("Tensor.permute")
+def permute_method(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
+    return permute(input, shape_arg(dims))
+
+
+@op("torch.permute")
+def permute(input: Tensor, dims: Sequence[int]) -> Tensor:  # noqa: A002
+    order = [norm_axis(d, input.ndim) for d in dims]
+    if sorted(order) != list(range(input.ndim)):
+        raise ValueError(f"permute dims {list(dims)} are not a permutation of {input.ndim} axes")
+    return as_view(input, [input.dims[i] for i in order])
+
+
+@op("Tensor.movedim", "torch.movedim", "Tensor.moveaxis", "torch.moveaxis")
+def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:  # noqa: A002
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    src, dst = [norm_axis(s, input.ndim) for s in src], [norm_axis(d, input.ndim) for d in dst]
+    if len(src) != len(dst):
+        raise ValueError("movedim needs as many destinations as sources")
+    rest = iter(d for i, d in enumerate(input.dims) if i not in src)
+    placed = dict(zip(dst, (input.dims[s] for s in src)))
+    return as_view(input, [placed[i] if i in placed else next(rest) for i in range(input.ndim)])
+
+
+@op("Tensor.contiguous")
+def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:  # noqa: A002
+    return input
+
+
+# -- size-1 axes and broadcasting --------------------------------------------------------
+
+@op("Tensor.unsqueeze", "torch.unsqueeze")
+def unsqueeze(input: Tensor, dim: int) -> Tensor:  # noqa: A002
+    return insert(input, norm_axis(dim, input.ndim + 1), new_dim(1, "unsqueeze"))
+
+
+@op("Tensor.squeeze", "torch.squeeze")
+def squeeze(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
+    if dim is None:
+        axes = list(range(input.ndim))
+    else:
+        axes = [norm_axis(d, input.ndim) for d in ([dim] if isinstance(dim, int) else dim)]
+    sizes = _sizes(input)
+    for a in axes:
+        if sizes[a] == 1 and not _is_one(input.dims[a]):
+            raise ValueError(f"squeezing axis {a} ({input.dims[a].description}), which has size 1 only in this "
+                             f"recording, is not supported")
+    return _squeeze(input, [a for a in axes if _is_one(input.dims[a])])
+
+
+@op("Tensor.expand")
+def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
+    """Size-1 axes repeated to a size (static, or dynamic when the size comes from ``x.shape``)."""
+    sizes = shape_arg(sizes)
+    lead = len(sizes) - input.ndim
+    if lead < 0:
+        raise ValueError(f"expand to {list(sizes)} has fewer axes than the tensor")
+    current = _sizes(input)
+    targets: list[Dim] = []
+    squeeze_axes = []
+    for i, s in enumerate(sizes):
+        n, hint = _entry(s)
+        if i >= lead:
+            d = input.dims[i - lead]
+            if n == -1 or (n == current[i - lead] and (hint is None or hint == d or not _is_one(d))):
+                targets.append(d)
+                continue
+            if not _is_one(d):
+                raise ValueError(f"expand of axis {i - lead} of size {current[i - lead]} to {n} is impossible")
+            squeeze_axes.append(i - lead)
+        elif n == -1:
+            raise ValueError("expand with -1 for a new axis")
+        targets.append(hint if hint is not None else new_dim(n, f"expand{i}"))
+    out = _squeeze(input, squeeze_axes)
+    for pos, d in enumerate(targets):
+        if d not in out.dims:
+            out = insert(out, pos, d)
+    return as_view(out, targets) if out is not input else as_view(input, targets)
+
+
+@op("Tensor.expand_as")
+def expand_as(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return expand(input, *[SizeValue(n, d) if d.dimension is None or d.is_batch_dim() else n
+                           for n, d in zip(_sizes(other), other.dims)])
+
