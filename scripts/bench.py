@@ -148,7 +148,6 @@ def bench(frames: int, folder: str, checkpoint: str, env: dict) -> dict:
     trace = os.path.join(folder, f"T{frames}.h5")
     record_s, record_peak, _ = run([py, "-c", PHASE, "record", SPEC, "--inputs", inputs, "-o", trace], env)
     replay_s, replay_peak, _ = run([py, "-c", PHASE, "replay", trace, "-o", out], env)
-    _, import_peak, _ = run([py, "-c", IMPORT_FLOOR], env)
     with TraceReader(trace) as reader:
         trace_bytes, unique = reader.file_size, reader.unique_bytes
         timing = reader.meta["timing"]
@@ -157,7 +156,7 @@ def bench(frames: int, folder: str, checkpoint: str, env: dict) -> dict:
     torch_fwd, tf_fwd = statistics.median(torch_times), statistics.median(tf_times)
     return {
         "frames": frames, "convert_s": statistics.median(convert_runs), "convert_runs": convert_runs, "record_s": record_s, "record_peak": record_peak,
-        "replay_s": replay_s, "replay_peak": replay_peak, "import_peak": import_peak,
+        "replay_s": replay_s, "replay_peak": replay_peak,
         "trace_bytes": trace_bytes, "unique_bytes": unique,
         "plain_model_func_s": timing["reference_seconds"], "torch_forward_s": torch_fwd,
         "returnn_forward_s": tf_fwd, "forward_ratio": tf_fwd / torch_fwd,
@@ -173,6 +172,7 @@ def main() -> None:
     env = {**os.environ, mb_melgan.CHECKPOINT_ENV: checkpoint, "TF_CPP_MIN_LOG_LEVEL": "3"}
     print(f"MB-MelGAN (parallel-wavegan 0.6.1, v2 settings, channels 384), {os.cpu_count()} cores; "
           f"forward times: medians of {RUNS} warm runs taken in turn, each framework with its default threads")
+    _, import_peak, _ = run([sys.executable, "-c", IMPORT_FLOOR], env)
     for frames in [int(a) for a in sys.argv[1:]] or [80, 800]:
         r = bench(frames, folder, checkpoint, env)
         print(f"\nT = {frames} frames ({frames * mb_melgan.HOP_LENGTH} samples)")
@@ -181,7 +181,7 @@ def main() -> None:
         print(f"  record:  {r['record_s']:.1f} s wall, peak {mib(r['record_peak'])}  "
               f"(plain model function {r['plain_model_func_s']:.2f} s of it)")
         print(f"  replay:  {r['replay_s']:.1f} s wall, peak {mib(r['replay_peak'])}  "
-              f"(importing TensorFlow and RETURNN alone: {mib(r['import_peak'])})")
+              f"(importing TensorFlow and RETURNN alone: {mib(import_peak)})")
         print(f"  trace:   {r['trace_bytes'] / 2**20:.1f} MiB for {r['unique_bytes'] / 2**20:.1f} MiB of unique "
               f"tensors ({r['trace_bytes'] / r['unique_bytes']:.3f}x)")
         print(f"  forward: PyTorch {r['torch_forward_s'] * 1000:.1f} ms, converted RETURNN net "

@@ -86,14 +86,18 @@ def _basic_items(x: Tensor, index: Any) -> tuple[list[Any], bool]:
 
 def _positions(x: Tensor, items: list[Any]) -> Tensor:
     """A bool tensor of ``x``'s shape: True where the basic index ``items`` points."""
+    return raw_eval(x, f"tf.broadcast_to({_mask(x, items)}, tf.shape(x))", x.layer.output.dims, x.dims, _dtype.bool)
+
+
+def _mask(x: Tensor, items: list[Any]) -> str:
+    """TF code of the positions of the raw tensor ``x`` that the basic index ``items`` points to (it
+    broadcasts against ``x``)."""
     conditions = []
     for axis, item in enumerate(items):
-        if item == slice(None):
-            continue
-        r = _raw_axis(x, axis)
-        conditions += _conditions(_position(x, r), f"tf.shape(x)[{r}]", item, x.dims[axis])
-    expr = " & ".join(conditions) if conditions else "tf.constant(True)"
-    return raw_eval(x, f"tf.broadcast_to({expr}, tf.shape(x))", x.layer.output.dims, x.dims, _dtype.bool)
+        if item != slice(None):
+            r = _raw_axis(x, axis)
+            conditions += _conditions(_position(x, r), f"tf.shape(x)[{r}]", item, x.dims[axis])
+    return " & ".join(conditions) if conditions else "tf.constant(True)"
 
 
 def _place(x: Tensor, items: list[Any], value: Tensor) -> Tensor:
@@ -112,18 +116,15 @@ def _place(x: Tensor, items: list[Any], value: Tensor) -> Tensor:
     perm = [raw_v.index(value.dims[j]) for j in order]
     at = {target[j]: k for k, j in enumerate(order)}
     shape = ", ".join(f"tf.shape(v)[{at[i]}]" if i in at else "1" for i in range(len(raw_x)))
-    sizes, pads = [], []
-    for i in range(len(raw_x)):
-        axis = next(a for a in range(x.ndim) if _raw_axis(x, a) == i)
-        start, stop = _span(items[axis], f"tf.shape(x)[{i}]", x.dims[axis])
-        sizes.append(f"{stop} - {start}")
-        pads.append(f"[{start}, tf.shape(x)[{i}] - ({stop})]")
-    mask = " & ".join(c for a, item in enumerate(items) if item != slice(None)
-                      for c in _conditions(_position(x, _raw_axis(x, a)), f"tf.shape(x)[{_raw_axis(x, a)}]", item,
-                                           x.dims[a])) or "tf.constant(True)"
+    sizes, pads = [""] * x.ndim, [""] * x.ndim  # by raw axis
+    for axis, item in enumerate(items):
+        i = _raw_axis(x, axis)
+        start, stop = _span(item, f"tf.shape(x)[{i}]", x.dims[axis])
+        sizes[i], pads[i] = f"{stop} - {start}", f"[{start}, tf.shape(x)[{i}] - ({stop})]"
     placed = (f"tf.pad(tf.broadcast_to(tf.reshape(tf.cast(tf.transpose(v, {perm}), x.dtype), tf.stack([{shape}])), "
               f"tf.stack([{', '.join(sizes)}])), tf.stack([{', '.join(pads)}]))")
-    expr = f"(lambda x, v: tf.where({mask}, {placed}, x))(source(0, auto_convert=False), source(1, auto_convert=False))"
+    expr = (f"(lambda x, v: tf.where({_mask(x, items)}, {placed}, x))(source(0, auto_convert=False), "
+            f"source(1, auto_convert=False))")
     return make({"class": "eval", "from": [x, value], "eval": expr,
                  "out_type": {"dim_tags": raw_x, "dtype": x.dtype.name}}, x.dims, dtype=x.dtype)
 

@@ -83,7 +83,7 @@ def promote(*operands: Any) -> _dtype.dtype:
     return result
 
 
-def _floating(dt: _dtype.dtype) -> _dtype.dtype:
+def float_dtype(dt: _dtype.dtype) -> _dtype.dtype:
     """The dtype of a float-valued op (``exp``, true division) on ``dt``."""
     return dt if dt.is_floating_point or dt.is_complex else _dtype.float32
 
@@ -189,7 +189,7 @@ def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
 @op("Tensor.div", "torch.div", "torch.divide", "Tensor.divide")
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
     if rounding_mode is None:
-        return _binary(input, other, "({} / {})", dtype=_floating(promote(input, other)))
+        return _binary(input, other, "({} / {})", dtype=float_dtype(promote(input, other)))
     if rounding_mode == "floor":
         return _binary(input, other, "tf.math.floordiv({}, {})")
     if rounding_mode == "trunc":
@@ -350,11 +350,12 @@ _SAME_UNARY = {"abs": "tf.abs({})", "neg": "tf.negative({})", "sign": "tf.sign({
                "round": ("tf.round({})", None), "trunc": ("(lambda v: tf.sign(v) * tf.floor(tf.abs(v)))({})", None)}
 
 
-def _unary(name: str, fmt: str | tuple[str, None], floating: bool) -> Callable[..., Tensor]:
+def unary_op(name: str, fmt: str | tuple[str, None], floating: bool) -> Callable[..., Tensor]:
+    """A builder computing TF code ``fmt`` of its input (in its float dtype if ``floating``)."""
     def unary(input: Tensor, **kwargs: Any) -> Tensor:  # noqa: A002
         if kwargs.get("decimals", 0):
             raise ValueError(f"{name} with decimals is not supported")
-        dtype = _floating(input.dtype) if floating else input.dtype
+        dtype = float_dtype(input.dtype) if floating else input.dtype
         text = fmt
         if isinstance(fmt, tuple):
             text = fmt[0] if dtype.is_floating_point else "tf.identity({})"
@@ -365,7 +366,7 @@ def _unary(name: str, fmt: str | tuple[str, None], floating: bool) -> Callable[.
 
 for _table, _floats in ((_FLOAT_UNARY, True), (_SAME_UNARY, False)):
     for _name, _fmt in _table.items():
-        op(f"torch.{_name}", f"Tensor.{_name}")(_unary(_name, _fmt, _floats))
+        op(f"torch.{_name}", f"Tensor.{_name}")(unary_op(_name, _fmt, _floats))
 
 
 @op("torch.clamp", "Tensor.clamp", "torch.clip", "Tensor.clip")

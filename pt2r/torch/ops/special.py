@@ -2,9 +2,9 @@
 
 torch.special's functions are objects of their own (not ``torch.*`` ones), so the trace records
 them as ``torch.special.<name>``. Where one equals an op of another family (expit is sigmoid,
-expm1 is ``torch.expm1``, softmax is ``torch.softmax``), it calls that family's builder; the
-rest are ``eval`` layers (`elementwise.compute`: torch broadcasting, integer inputs computed in
-float32 as torch does).
+expm1 is ``torch.expm1``, softmax is ``torch.softmax``), it is that family's builder; the rest
+are ``eval`` layers (`elementwise.compute`: torch broadcasting, integer inputs computed in float32
+as torch does).
 """
 
 from __future__ import annotations
@@ -12,28 +12,28 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops import elementwise
 from pt2r.torch.ops.activation import log_softmax_method, sigmoid, softmax_method
-from pt2r.torch.ops.elementwise import compute, literal, promote
+from pt2r.torch.ops.elementwise import compute, float_dtype, literal, promote, unary_op
 from pt2r.torch.ops.registry import OPS, op
 
-
-def _float(dt: _dtype.dtype) -> _dtype.dtype:
-    """The dtype of a float-valued function of ``dt`` (integers and bool give float32)."""
-    return dt if dt.is_floating_point or dt.is_complex else _dtype.float32
+op("torch.special.expm1")(OPS["torch.expm1"])
+op("torch.special.log1p")(OPS["torch.log1p"])
+for _name, _fmt in {"erf": "tf.math.erf({})", "erfc": "tf.math.erfc({})", "erfinv": "tf.math.erfinv({})",
+                    "i0": "tf.math.bessel_i0({})"}.items():  # i0: the modified Bessel function of order 0
+    op(f"torch.special.{_name}")(unary_op(_name, _fmt, floating=True))
 
 
 def _unary(input: Tensor, fmt: str) -> Tensor:  # noqa: A002
-    """``fmt.format(x)`` with ``x`` the input in its float dtype."""
-    dtype = _float(input.dtype)
+    """``fmt.format(x)`` with ``x`` the input in its float dtype (``fmt`` depends on the call)."""
+    dtype = float_dtype(input.dtype)
     return compute(lambda x: fmt.format(x), [input], [dtype], dtype)
 
 
 @op("torch.special.expit")
 def expit(input: Tensor) -> Tensor:  # noqa: A002
-    return sigmoid(elementwise.cast(input, _float(input.dtype)))
+    return sigmoid(elementwise.cast(input, float_dtype(input.dtype)))
 
 
 @op("torch.special.logit")
@@ -44,47 +44,22 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:  # noqa: A002
         raise ValueError(f"logit with an eps of type {type(eps).__name__} is not supported")
     z = "{}"
     if eps is not None and eps >= 0:  # a negative eps: no clamping, as in torch
-        lo = literal(eps, _float(input.dtype))
+        lo = literal(eps, float_dtype(input.dtype))
         z = f"(lambda v, lo: tf.where(v < lo, lo, tf.where(v > 1 - lo, 1 - lo, v)))({{}}, {lo})"
     return _unary(input, f"(lambda z: tf.math.log(z / (1 - z)))({z})")
 
 
-@op("torch.special.erf")
-def erf(input: Tensor) -> Tensor:  # noqa: A002
-    return _unary(input, "tf.math.erf({})")
-
-
-@op("torch.special.erfc")
-def erfc(input: Tensor) -> Tensor:  # noqa: A002
-    return _unary(input, "tf.math.erfc({})")
-
-
-@op("torch.special.erfinv")
-def erfinv(input: Tensor) -> Tensor:  # noqa: A002
-    return _unary(input, "tf.math.erfinv({})")
-
-
 @op("torch.special.exp2")
 def exp2(input: Tensor) -> Tensor:  # noqa: A002
-    dtype = _float(input.dtype)
+    dtype = float_dtype(input.dtype)
     return _unary(input, f"tf.pow({literal(2, dtype)}, {{}})")
-
-
-@op("torch.special.expm1")
-def expm1(input: Tensor) -> Tensor:  # noqa: A002
-    return OPS["torch.expm1"](input)
-
-
-@op("torch.special.log1p")
-def log1p(input: Tensor) -> Tensor:  # noqa: A002
-    return OPS["torch.log1p"](input)
 
 
 @op("torch.special.xlogy")
 def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
     """``input * log(other)``, 0 where ``input`` is 0, NaN where ``other`` is NaN (TF's xlogy gives 0
     there); either operand may be a Python number."""
-    dtype = _float(promote(input, other))
+    dtype = float_dtype(promote(input, other))
     return compute(lambda x, y: f"(lambda a, b: tf.where(tf.math.is_nan(b), b, tf.math.xlogy(a, b)))({x}, {y})",
                    [input, other], [dtype, dtype], dtype)
 
@@ -92,16 +67,10 @@ def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
 @op("torch.special.sinc")
 def sinc(input: Tensor) -> Tensor:  # noqa: A002
     """``sin(pi x) / (pi x)``, 1 at 0 (pi in the input's dtype, as torch computes it)."""
-    dtype = _float(input.dtype)
+    dtype = float_dtype(input.dtype)
     pi = literal(3.141592653589793, dtype)
     return _unary(input, f"(lambda v: tf.where(tf.equal(v, 0), tf.ones_like(v), "
                          f"tf.sin({pi} * v) / ({pi} * v)))({{}})")
-
-
-@op("torch.special.i0")
-def i0(input: Tensor) -> Tensor:  # noqa: A002
-    """The modified Bessel function of the first kind, order 0."""
-    return _unary(input, "tf.math.bessel_i0({})")
 
 
 @op("torch.special.softmax")
