@@ -15,10 +15,11 @@ import traceback
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from pt2r.errors import InputSpecError, Pt2rError
+from pt2r.errors import InputSpecError, InternalError, Pt2rError
 from pt2r.spec import EXAMPLE_SPEC
 
 console = Console(highlight=False)
@@ -266,20 +267,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except Pt2rError as exc:
-        if args.debug:
-            traceback.print_exc()
-        err_console.print(f"[bold red]error:[/bold red] {exc.message}", soft_wrap=True)
-        if exc.detail:
-            err_console.print(exc.detail, markup=False, highlight=False, soft_wrap=True)
-        return exc.exit_code
+        return _print_error(exc, debug=args.debug)
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return 130
-    except Exception as exc:  # a bug in pt2r: say so, keep the details
+    except Exception as exc:  # a bug in pt2r: say so (exit 3), with the traceback
+        return _print_error(InternalError.from_exception(exc), debug=False)
+
+
+def _print_error(exc: Pt2rError, *, debug: bool) -> int:
+    """One paragraph, then the detail (the model's traceback; for an internal error, pt2r's)."""
+    if debug:
         traceback.print_exc()
-        err_console.print(f"[bold red]internal error:[/bold red] {type(exc).__name__}: {exc}. "
-                          f"This is a bug in pt2r; please report it with the traceback above.")
-        return 3
+    label = "internal error" if isinstance(exc, InternalError) else "error"
+    err_console.print(f"[bold red]{label}:[/bold red] {escape(exc.message)}", soft_wrap=True)
+    if exc.detail:
+        err_console.print(exc.detail, markup=False, highlight=False, soft_wrap=True)
+    return exc.exit_code
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 """Model specs: ``path/to/file.py:func`` or ``package.module:func``.
 
-The function is called as ``func(wrapped_import, inputs)`` (DESIGN.md). Its
+The function is called as ``func(wrapped_import, inputs)`` (DESIGN.md), or, if it
+has a parameter ``seq_lens``, as ``func(wrapped_import, inputs, seq_lens=...)``
+with the lengths of the input's time axis as an int64 tensor of shape (batch,):
+the recorded ones when recording, RETURNN's sequence lengths in the replay. Its
 module may define ``example_inputs()`` (a numpy array) and ``INPUT_SPEC`` (a
 dict of RETURNN ``Data`` kwargs), used when the command line gives none.
 Loading a spec imports only the spec module itself, so a spec that imports
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import os
 import sys
 import traceback
@@ -38,6 +42,20 @@ class ModelSpec:
     @property
     def input_spec(self) -> dict | None:
         return getattr(self.module, "INPUT_SPEC", None)
+
+    @property
+    def wants_seq_lens(self) -> bool:
+        """Whether the function takes the input's sequence lengths: ``func(wrapped_import, inputs, seq_lens)``."""
+        try:
+            return "seq_lens" in inspect.signature(self.func).parameters
+        except (TypeError, ValueError):
+            return False
+
+    def call(self, wrapped_import: Any, inputs: Any, seq_lens: Any) -> Any:
+        """Run the model function, with ``seq_lens`` if it takes them."""
+        if self.wants_seq_lens:
+            return self.func(wrapped_import, inputs, seq_lens=seq_lens)
+        return self.func(wrapped_import, inputs)
 
     def load_example_inputs(self) -> Any:
         """The spec module's ``example_inputs()``, for runs given no input array."""

@@ -15,6 +15,8 @@ class _Blocker:
             raise ImportError(name + " is blocked in this phase")
         return None
 sys.meta_path.insert(0, _Blocker({blocked!r}))
+# as an absent package looks: importlib.util.find_spec(name) is None (torch._dynamo probes tensorflow so)
+sys.modules.update(dict.fromkeys({blocked!r}))
 """
 
 

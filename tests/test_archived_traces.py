@@ -17,11 +17,12 @@ from phases import REPO, run_python
 
 TRACES_DIR = os.path.join(REPO, "traces")
 TRACES = sorted(os.path.basename(p) for p in glob.glob(os.path.join(TRACES_DIR, "*.h5")))
-#: what the archive must hold: one trace per op family, the bundled example, the reduced MB-MelGAN
+#: what the archive must hold: one trace per op family, the bundled example, the reduced MB-MelGAN,
+#: a small Hugging Face Wav2Vec2Model
 FAMILIES = ("basics", "activation", "norm", "shape", "reduce", "elementwise", "special", "pooling", "recurrent",
             "attention", "assign", "rearrange", "transformer")
 EXPECTED = {f"ops_{family}.h5" for family in FAMILIES} \
-    | {"vocoder.h5", "mb_melgan_small.h5"}
+    | {"vocoder.h5", "mb_melgan_small.h5", "wav2vec2_small.h5"}
 MAX_BYTES = 30_000_000
 MARKER = "ARCHIVED-TRACE-RESULTS "
 
@@ -45,7 +46,7 @@ for name in NAMES:
     except Exception as exc:
         results[name] = {"error": f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}",
                          "traceback": traceback.format_exc()[-3000:]}
-results["$torch_imported"] = "torch" in sys.modules
+results["$torch_imported"] = sys.modules.get("torch") is not None
 print(MARKER + json.dumps(results))
 """
 

@@ -96,7 +96,7 @@ def test_toypkg_import_forms_resolve_to_target(fake_import):
     import fake_torch.nn.utils
 
     models = fake_import("toypkg.models")
-    assert models.__name__ == f"{FAKE}.toypkg.models"
+    assert models.__name__ == "toypkg.models" and models.__spec__.name == f"{FAKE}.toypkg.models"
     assert sys.modules[f"{FAKE}.toypkg.models"] is models
     # import torch / from torch import nn / from torch.nn import Module / from torch.nn.utils import ...
     assert models.torch is fake_torch
@@ -214,7 +214,7 @@ def test_original_stays_untouched_and_uses_real_torch(fake_import):
     assert wrapped.ToyModel is not toypkg.ToyModel
     assert wrapped.toypkg.layers.Gate is not toypkg.layers.Gate
     assert toypkg.__name__ == "toypkg" and toypkg.ToyModel.__module__ == "toypkg.models"
-    assert wrapped.ToyModel.__module__ == f"{FAKE}.toypkg.models"
+    assert wrapped.ToyModel.__module__ == "toypkg.models"  # as the package's own code expects
 
 
 def test_two_targets_coexist(fake_import):
@@ -224,7 +224,7 @@ def test_two_targets_coexist(fake_import):
     real_import = make_wrapped_import("torch")
     fake_models = fake_import("toypkg.models")
     real_models = real_import("toypkg.models")
-    assert real_models.__name__ == "_pt2r_wrapped_torch.toypkg.models"
+    assert real_models.__spec__.name == "_pt2r_wrapped_torch.toypkg.models"
     assert fake_models.torch is fake_torch and real_models.torch is torch
     assert real_models.ToyModel is not fake_models.ToyModel
     assert issubclass(real_models.ToyModel, torch.nn.Module)
@@ -387,14 +387,14 @@ def forms(make_pkg, fake_import):
     return name, plain, fake_import(name)
 
 
-def test_every_import_form(forms):
+def test_every_import_form(forms, fake_import):
     import fake_torch
     import fake_torch.nn.functional
     import fake_torch.nn.utils
 
     name, _, mod = forms
     W = f"{FAKE}.{name}"
-    assert mod.__name__ == W
+    assert mod.__name__ == name and mod.__spec__.name == W
     assert mod.torch is fake_torch  # import torch / import torch.nn binds the target package
     assert mod.nn is fake_torch.nn and mod.nn2 is fake_torch.nn
     assert mod.F is fake_torch.nn.functional and mod.F2 is fake_torch.nn.functional
@@ -417,9 +417,10 @@ def test_every_import_form(forms):
     # importlib.import_module with a relative name inside wrapped code
     assert mod.lazy_sub is sys.modules[f"{W}.lazy_sub"]
     assert mod.lazy_sub.F is fake_torch.nn.functional
-    # dataclasses / typing resolve the wrapped module through sys.modules
+    # dataclasses / typing resolve the wrapped module through sys.modules[__module__]: while active
     assert mod.lazy_sub.Config(channels=4).channels == 4
-    assert typing.get_type_hints(mod.lazy_sub.Config)["channels"] is int
+    with fake_import.active():
+        assert typing.get_type_hints(mod.lazy_sub.Config)["channels"] is int
     # circular imports see the partially initialized wrapped module
     assert mod.circ_a.circ_b.circ_a is mod.circ_a and mod.circ_a.A == 1
     # relative import beyond the top-level package
@@ -477,8 +478,8 @@ def test_keep_as_is_overrides_torch_mention(make_pkg):
     name = make_pkg("keptpkg", {"__init__.py": source})
     single = make_pkg("singlemod", {"<module>": source})
     wrapped = make_wrapped_import("fake_torch")
-    assert wrapped(name).__name__ == f"{FAKE}.{name}"
-    assert wrapped(single).__name__ == f"{FAKE}.{single}"  # a single-file module is wrapped too
+    assert wrapped(name).__spec__.name == f"{FAKE}.{name}"
+    assert wrapped(single).__spec__.name == f"{FAKE}.{single}"  # a single-file module is wrapped too
     kept = make_wrapped_import("fake_torch", keep_as_is=[name, single])
     assert kept(name) is importlib.import_module(name)
     assert kept(single) is importlib.import_module(single)
@@ -522,11 +523,66 @@ def test_wrapped_names_and_pickle(fake_import):
     models = fake_import("toypkg.models")
     assert wrapped_module_prefix("pt2r.torch") == "_pt2r_wrapped_pt2r_torch"
     assert WRAPPED_PREFIX == "_pt2r_wrapped_"
-    assert fake_import.wrapped_name("toypkg.models") == models.__name__
-    assert is_wrapped_module_name(models.__name__) and not is_wrapped_module_name("toypkg.models")
+    assert fake_import.wrapped_name("toypkg.models") == models.__spec__.name
+    assert is_wrapped_module_name(models.__spec__.name) and not is_wrapped_module_name("toypkg.models")
     assert original_module_name(models.ToyModel.__module__) == "toypkg.models"
     assert original_module_name("toypkg.models") == "toypkg.models"
     assert models.__package__ == f"{FAKE}.toypkg"
     assert sys.modules[FAKE].toypkg is sys.modules[f"{FAKE}.toypkg"]
-    # classes of wrapped modules pickle by reference to the wrapped module
-    assert pickle.loads(pickle.dumps(models.ToyModel)) is models.ToyModel
+    # while the importer is active, classes of wrapped modules pickle by reference to the wrapped module
+    with fake_import.active():
+        assert pickle.loads(pickle.dumps(models.ToyModel)) is models.ToyModel
+
+
+# -- the name view: wrapped copies are the modules of their own names while active --------------------
+
+
+def test_active_view_gives_wrapped_copies_their_original_names(fake_import):
+    import toypkg  # the normal import
+    import toypkg.models
+
+    models = fake_import("toypkg.models")
+    assert sys.modules["toypkg.models"] is toypkg.models  # inactive: the normal modules
+    with fake_import.active():
+        # what packages introspect: sys.modules by __module__, absolute import_module, find_spec
+        assert sys.modules[models.ToyModel.__module__] is models
+        assert importlib.import_module("toypkg.layers") is models.toypkg.layers
+        assert importlib.util.find_spec("toypkg.models") is models.__spec__
+        with fake_import.active():  # nested: unchanged
+            assert sys.modules["toypkg"] is models.toypkg
+    assert sys.modules["toypkg.models"] is toypkg.models and sys.modules["toypkg"] is toypkg
+
+
+def test_a_module_replacing_itself_in_sys_modules_is_the_wrapped_copy(make_pkg, fake_import):
+    # lazy-loading packages (transformers) do ``sys.modules[__name__] = _LazyModule(__name__, ...)``
+    source = ("import sys, types, importlib\nimport torch\n"
+              "class Lazy(types.ModuleType):\n"
+              "    def __getattr__(self, name):\n"
+              "        if name != 'sub':\n"
+              "            raise AttributeError(name)\n"
+              "        return importlib.import_module('.' + name, self.__name__)\n"
+              "lazy = Lazy(__name__)\nlazy.__path__ = __path__\nlazy.__spec__ = __spec__\nlazy.TORCH = torch\n"
+              "sys.modules[__name__] = lazy\n")
+    name = make_pkg("lazypkg", {"__init__.py": source, "sub.py": "import torch\nVALUE = torch\n"})
+    import fake_torch
+
+    with fake_import.active():
+        pkg = fake_import(name)
+        assert type(pkg).__name__ == "Lazy" and pkg.TORCH is fake_torch
+        assert pkg.sub.VALUE is fake_torch and pkg.sub.__spec__.name == f"{FAKE}.{name}.sub"
+    assert name not in sys.modules and f"{name}.sub" not in sys.modules  # nothing left under original names
+    assert fake_import(name) is pkg
+
+
+def test_stands_for_torch_makes_torch_the_target_while_active(make_pkg):
+    import fake_torch
+
+    name = make_pkg("probepkg", {"__init__.py": "import importlib.util\nimport torch\n"
+                                                "def probe():\n    return importlib.util.find_spec('torch')\n"})
+    wrapped = make_wrapped_import("fake_torch", stands_for_torch=True)
+    before = sys.modules.get("torch")
+    with wrapped.active():
+        mod = wrapped(name)
+        assert sys.modules["torch"] is fake_torch and mod.probe() is fake_torch.__spec__
+        assert importlib.import_module("torch.nn") is fake_torch.nn
+    assert sys.modules.get("torch") is before

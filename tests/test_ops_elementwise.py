@@ -18,7 +18,7 @@ CASES = [
     "broadcast_param", "scalar_forms", "integer_promotion", "zero_dim_promotion", "powers", "unary", "unary_integer",
     "activations", "minimum_maximum", "clamp_scalar", "clamp_tensor", "clamp_integer", "comparisons",
     "compare_with_none", "logic", "where", "masked_fill", "casts", "in_place", "fill_in_place", "creation_like",
-    "constants_folded",
+    "constants_folded", "empty_placeholders", "merged_batches",
 ]
 #: models whose sizes come from the dynamic time axis
 DYNAMIC = ["creation_dynamic", "divide_by_length", "tensor_of_sizes", "arange_time", "arange_step",
@@ -38,7 +38,7 @@ def test_op(func, tmp_path):
     assert_converts(op_spec("elementwise", func), tmp_path, randn(2, 5, 11))
 
 
-@pytest.mark.parametrize("func", DYNAMIC + ["masked_fill", "in_place"])
+@pytest.mark.parametrize("func", DYNAMIC + ["masked_fill", "in_place", "merged_batches"])
 def test_different_lengths(func, tmp_path):
     assert_converts(op_spec("elementwise", func), tmp_path, randn(2, 5, 11), LENGTHS)
 
@@ -65,6 +65,12 @@ def test_stays_dynamic(func, time_major, tmp_path):
         expected = load_spec(spec).func(None, torch.from_numpy(x))
         got = run_exported(result.config_path, result.checkpoint_prefix, x, {time_axis: [length] * 3})
         np.testing.assert_allclose(got["output"], expected.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("func", ["leading_one_param", "broadcast_param"])
+def test_batch_of_one(func, tmp_path):
+    """A batch axis recorded with size 1 is the batch, not a size-1 axis: other size-1 axes broadcast to it."""
+    assert_converts(op_spec("elementwise", func), tmp_path, randn(1, 5, 11), DEFAULT)
 
 
 def test_unsupported_variant_is_named(tmp_path):

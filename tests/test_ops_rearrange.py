@@ -19,12 +19,13 @@ CASES = [
     "repeat_interleave_time", "repeat_interleave_flattened", "repeat_interleave_tensor", "flip", "flipud", "roll",
     "index_select_static", "index_select_time", "index_select_by_time_index", "index_select_0d",
     "gather", "gather_time", "take_along_dim", "take_along_dim_broadcast",
-    "topk_static", "topk_time", "sort_static", "sort_time", "sort_ties", "msort",
+    "topk_static", "topk_time", "sort_static", "sort_time", "sort_ties", "msort", "repeat_to_sizes",
 ]
 #: cases whose ops touch the dynamic time axis, or reduce over it: also run on a batch of different lengths
 TIME_CASES = [
     "repeat_time", "repeat_interleave_time", "flip", "roll", "index_select_static", "index_select_time",
     "index_select_by_time_index", "gather_time", "take_along_dim_broadcast", "topk_time", "sort_time",
+    "repeat_to_sizes",
 ]
 
 
@@ -38,12 +39,12 @@ def test_op_different_lengths(func, tmp_path):
     assert_converts(op_spec("rearrange", func), tmp_path, randn(2, 6, 12), SEQ_LENS)
 
 
-@pytest.mark.parametrize("func", ["time_ops_tbc", "gather_topk_tbc"])
+@pytest.mark.parametrize("func", ["time_ops_tbc", "gather_topk_tbc", "repeat_to_sizes_tbc"])
 def test_time_major(func, tmp_path):
     assert_converts(op_spec("rearrange", func), tmp_path, randn(9, 2, 5), {**TIME_MAJOR, "seq_lens": [9, 4]})
 
 
-@pytest.mark.parametrize("func", ["repeat_interleave_time", "flip", "sort_time"])
+@pytest.mark.parametrize("func", ["repeat_interleave_time", "flip", "sort_time", "repeat_to_sizes"])
 def test_exported_net_runs_on_other_lengths(func, tmp_path):
     """Counts on time give ``time * k``, flips and sorts see the padded length: the exported net, run on
     another batch size and length than recorded, computes what PyTorch computes there."""

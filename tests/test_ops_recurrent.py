@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from pt2r.errors import UnsupportedOpError
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.record import DEFAULT_SEED, reset_seeds
 from pt2r.record.values import tensors_in
 from pt2r.replay.standalone import run_exported
@@ -76,5 +76,23 @@ def test_refused(func, message, tmp_path):
 
 def test_packed_sequence_refused():
     packed = torch.nn.utils.rnn.pack_padded_sequence(torch.zeros(2, 7, 5), [7, 4], batch_first=True)
-    with pytest.raises(ValueError, match="PackedSequence.*not supported"):
+    with pytest.raises(UnsupportedOpError, match="PackedSequence.*not supported"):
         LSTM(5, 8, batch_first=True).forward(packed)
+
+
+def test_what_torch_refuses_too_is_a_model_error():
+    from pt2r.torch import _dtype
+    from pt2r.torch._tensor import Tensor
+    from pt2r.torch.ops.recurrent import GRU, RNN, RNNCell
+    from pt2r.torch.values import static_dims
+
+    for make in (lambda: GRU(5, 8, proj_size=4), lambda: RNN(5, 8, nonlinearity="gelu"),
+                 lambda: RNN(5, 8, 1, "gelu"), lambda: RNNCell(5, 8, nonlinearity="gelu")):
+        with pytest.raises(ModelError):
+            make()
+    lstm = LSTM(5, 8, batch_first=True)
+    for shape, dtype in [((2, 7, 5, 1), _dtype.float32), ((2, 7, 5), _dtype.int64)]:
+        with pytest.raises(ModelError):
+            lstm.forward(Tensor(static_dims(shape, "x"), dtype))
+    with pytest.raises(UnsupportedOpError):  # torch runs a float64 LSTM (after .double())
+        lstm.forward(Tensor(static_dims((2, 7, 5), "x"), _dtype.float64))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from pt2r.errors import ModelError, UnsupportedOpError
+from pt2r.errors import UnsupportedOpError
 from pt2r.record import DEFAULT_SEED, reset_seeds
 from pt2r.replay.standalone import run_exported
 from pt2r.spec import load_spec
@@ -75,7 +75,8 @@ def test_exported_net_runs_on_other_lengths(func, left_aligned, tmp_path):
 REFUSED = [("layer_other_activation", UnsupportedOpError, "activation .* is not supported"),
            ("layer_training_dropout", UnsupportedOpError, "dropout=0.1 in training mode .random. is not supported"),
            ("encoder_nested_no_mask_check", UnsupportedOpError, "mask_check=False .* not supported"),
-           ("full_transformer", ModelError, "torch.nn.Transformer .the encoder-decoder module. is not supported")]
+           ("full_transformer", UnsupportedOpError,
+            "torch.nn.Transformer .the encoder-decoder module. is not supported")]
 
 
 @pytest.mark.parametrize("func, error, what", REFUSED)

@@ -41,8 +41,20 @@ torch is not installed, so executing it would fail. Each wrapped copy
   line numbers; the bytecode cache is shared with the normal copy, which is
   fine: bytecode does not depend on the module name);
 * has ``__package__`` / ``__path__`` / ``__spec__`` of the prefixed name, so
-  relative imports (``from . import x``, ``from .layers import Y``, and also
-  ``importlib.import_module(".x", __name__)``) resolve to wrapped copies;
+  relative imports (``from . import x``, ``from .layers import Y``) resolve to
+  wrapped copies, but its ``__name__`` (so every class's ``__module__``) is the
+  original name: packages look at it (transformers takes a class whose
+  ``__module__`` does not start with ``transformers.`` for custom code and
+  initialises it differently);
+* is, while the importer is active (`WrappedImporter.active`: during every
+  ``wrapped_import`` call, and while record and replay run the model
+  function), also ``sys.modules[<original name>]``, the normally imported
+  module set aside meanwhile. So ``sys.modules[cls.__module__]``,
+  ``importlib.import_module("x.y")`` and ``importlib.import_module(".y", __name__)``,
+  ``importlib.util.find_spec``, pickle, dataclasses and
+  ``typing.get_type_hints`` see the wrapped copies, and a module that puts
+  another object in its place (``sys.modules[__name__] = _LazyModule(...)``)
+  does so for its wrapped copy;
 * gets its own ``__builtins__`` dict (installed by the loader before the code
   runs): a copy of :mod:`builtins` whose ``__import__`` is the wrapper's.
   Every ``import`` statement in the module, at module level and inside
@@ -80,9 +92,8 @@ ordinary module code (so ``try: import x / except ImportError`` keeps
 working); the message names the module as the user wrote it (and, for
 ``torch.<x>``, the target module that is missing).
 
-Limits: ``importlib.import_module`` with an absolute name inside wrapped
-code (``importlib.import_module("torch")``) bypasses ``__import__`` and is not
-redirected (relative and wrapped names are). A package that does not mention
+Limits: introspection by name sees the wrapped copies only while the
+importer is active. A package that does not mention
 torch itself but imports a torch-using package is imported normally, so it
 sees the normally imported copy of that package. Packages inside zip files
 are not scanned (imported normally).
@@ -91,10 +102,12 @@ are not scanned (imported normally).
 from __future__ import annotations
 
 import builtins
+import contextlib
 import importlib
 import importlib.machinery
 import importlib.util
 import os
+import pkgutil
 import re
 import sys
 import threading
@@ -187,6 +200,10 @@ _REGISTRY: dict[str, "WrappedImporter"] = {}
 # the WrappedImporter doing the wrapped import currently running in this thread
 _CURRENT = threading.local()
 
+#: the stack of active name views (see WrappedImporter.active), innermost last
+_VIEWS: list["_NameView"] = []
+_MISSING = object()
+
 # top-level name -> does its source mention torch (scanned once per process)
 _MENTIONS_TORCH_CACHE: dict[str, bool] = {}
 
@@ -212,22 +229,25 @@ def original_module_name(name: str) -> str:
 
 
 def make_wrapped_import(
-    torch_package: str, *, keep_as_is: Iterable[str] = DEFAULT_KEEP_AS_IS
+    torch_package: str, *, keep_as_is: Iterable[str] = DEFAULT_KEEP_AS_IS, stands_for_torch: bool = False
 ) -> Callable[[str], types.ModuleType]:
     """Make a ``wrapped_import(name)`` whose modules see ``torch_package`` as ``torch``.
 
     ``torch_package`` is an importable package name (``"pt2r.torch"``,
     ``"pt2r.record.traced_torch"``, or ``"torch"`` itself for an identical
     copy). ``keep_as_is`` lists top-level packages that are always imported
-    normally, in addition to the standard library and ``pt2r``.
+    normally, in addition to the standard library and ``pt2r``. With
+    ``stands_for_torch``, ``torch`` and its modules are the target's also by
+    name while the importer is active (see `WrappedImporter.active`).
     """
-    return WrappedImporter(torch_package, keep_as_is=keep_as_is)
+    return WrappedImporter(torch_package, keep_as_is=keep_as_is, stands_for_torch=stands_for_torch)
 
 
 class WrappedImporter:
     """The callable returned by :func:`make_wrapped_import` (see the module docs)."""
 
-    def __init__(self, torch_package: str, *, keep_as_is: Iterable[str] = DEFAULT_KEEP_AS_IS):
+    def __init__(self, torch_package: str, *, keep_as_is: Iterable[str] = DEFAULT_KEEP_AS_IS,
+                 stands_for_torch: bool = False):
         if not isinstance(torch_package, str) or not _is_dotted_name(torch_package):
             raise UsageError(
                 f"make_wrapped_import: torch_package must be an absolute module name "
@@ -243,6 +263,7 @@ class WrappedImporter:
                 )
             keep.add(name.partition(".")[0])
         self.torch_package = torch_package
+        self.stands_for_torch = stands_for_torch
         self.prefix = wrapped_module_prefix(torch_package)
         self.keep_as_is = frozenset(keep)
         # always imported normally, whatever the source says
@@ -265,7 +286,36 @@ class WrappedImporter:
             raise UsageError(
                 f"wrapped_import expects an absolute module name like 'package.module', got {name!r}."
             )
-        return self._import_absolute(name)
+        with self.active():
+            return self._import_absolute(name)
+
+    @contextlib.contextmanager
+    def active(self):
+        """While active, the wrapped copies are the modules of their own names.
+
+        Packages introspect their modules by name: ``cls.__module__.startswith("transformers.")``,
+        ``sys.modules[cls.__module__]``, ``importlib.import_module(".sub", __name__)``, pickle,
+        ``dataclasses`` and ``typing.get_type_hints``. So a wrapped module's ``__name__`` (and
+        every class's ``__module__``) is the original name, and while this context is active
+        ``sys.modules[original name]`` is the wrapped copy (the normally imported one is set
+        aside and put back on exit). For an importer that ``stands_for_torch`` (the replay's
+        drop-in), ``torch`` and ``torch.<x>`` are the target package and its modules too, so
+        ``importlib.util.find_spec("torch")`` finds it on a machine without torch, and a package
+        patching ``sys.modules["torch.nn.init"]`` patches what its code calls.
+        Wrapped code always runs inside this context: record and replay keep it active while
+        the model function runs. Nestable; another importer's view inside is undone on exit.
+        """
+        if _VIEWS and _VIEWS[-1].importer is self:
+            yield self
+            return
+        view = _NameView(self)
+        _VIEWS.append(view)
+        try:
+            view.open()
+            yield self
+        finally:
+            view.close()
+            _VIEWS.remove(view)
 
     def wrapped_name(self, name: str) -> str:
         """The ``sys.modules`` name of the wrapped copy of module ``name``."""
@@ -308,7 +358,10 @@ class WrappedImporter:
         """``torch[.rest]`` -> ``torch_package[.rest]``."""
         target = self.torch_package + name[len("torch"):]
         try:
-            return importlib.import_module(target)
+            module = importlib.import_module(target)
+            if self.stands_for_torch and _VIEWS and _VIEWS[-1].importer is self:
+                _VIEWS[-1].alias(name, module)
+            return module
         except ModuleNotFoundError as exc:
             if exc.name and (target == exc.name or target.startswith(exc.name + ".")):
                 raise ModuleNotFoundError(
@@ -386,12 +439,12 @@ class WrappedImporter:
                     name=original_module_name(fullname),
                 )
         if type(loader) is machinery.SourceFileLoader:
-            return _WrappedSourceFileLoader(fullname, origin, self.builtins)
+            return _WrappedSourceFileLoader(fullname, origin, self)
         if type(loader) is machinery.SourcelessFileLoader:
-            return _WrappedSourcelessFileLoader(fullname, origin, self.builtins)
+            return _WrappedSourcelessFileLoader(fullname, origin, self)
         if isinstance(loader, machinery.ExtensionFileLoader):
             return loader  # compiled code: no import statements to redirect
-        return _DelegatingLoader(loader, self.builtins)
+        return _DelegatingLoader(loader, self)
 
     # -- the __import__ of wrapped modules ---------------------------------
 
@@ -474,7 +527,7 @@ class _WrappedModuleFinder:
     @classmethod
     def find_spec(cls, fullname, path=None, target=None):
         if not fullname.startswith(WRAPPED_PREFIX):
-            return None
+            return _VIEWS[-1].find_spec(fullname) if _VIEWS else None
         prefix, dot, user_name = fullname.partition(".")
         importer = getattr(_CURRENT, "importer", None)
         if importer is None or importer.prefix != prefix:
@@ -493,47 +546,60 @@ class _WrappedModuleFinder:
         pass
 
 
+def _exec_wrapped(importer: WrappedImporter, module: types.ModuleType, code) -> None:
+    """Execute a wrapped module's ``code`` as its original self (see `WrappedImporter.active`):
+    the wrapper's ``__builtins__``, the original ``__name__``, inside the importer's view."""
+    wrapped_name = module.__spec__.name
+    original = original_module_name(wrapped_name)
+    module.__dict__["__builtins__"] = importer.builtins
+    module.__name__ = original
+    with importer.active():
+        _VIEWS[-1].alias(original, module)
+        exec(code, module.__dict__)
+        replaced = sys.modules.get(original)
+        if replaced is not None and replaced is not module:
+            # the code put another object in its place (lazy-loading packages do): so does the copy
+            sys.modules[wrapped_name] = replaced
+
+
 class _WrappedSourceFileLoader(importlib.machinery.SourceFileLoader):
-    """``SourceFileLoader`` of the original file that installs the wrapper's builtins.
+    """``SourceFileLoader`` of the original file that executes it with `_exec_wrapped`.
 
     The code is compiled with (or, from the shared bytecode cache, fixed up to)
     the original filename.
     """
 
-    def __init__(self, fullname: str, path: str, builtins_dict: dict):
+    def __init__(self, fullname: str, path: str, importer: WrappedImporter):
         super().__init__(fullname, path)
-        self._pt2r_builtins = builtins_dict
+        self._pt2r_importer = importer
 
     def exec_module(self, module):
-        module.__dict__["__builtins__"] = self._pt2r_builtins
-        super().exec_module(module)
+        _exec_wrapped(self._pt2r_importer, module, self.get_code(self.name))
 
 
 class _WrappedSourcelessFileLoader(importlib.machinery.SourcelessFileLoader):
-    """``SourcelessFileLoader`` (``.pyc`` only) that installs the wrapper's builtins."""
+    """``SourcelessFileLoader`` (``.pyc`` only) that executes with `_exec_wrapped`."""
 
-    def __init__(self, fullname: str, path: str, builtins_dict: dict):
+    def __init__(self, fullname: str, path: str, importer: WrappedImporter):
         super().__init__(fullname, path)
-        self._pt2r_builtins = builtins_dict
+        self._pt2r_importer = importer
 
     def exec_module(self, module):
-        module.__dict__["__builtins__"] = self._pt2r_builtins
-        super().exec_module(module)
+        _exec_wrapped(self._pt2r_importer, module, self.get_code(self.name))
 
 
 class _DelegatingLoader:
-    """Any other loader (e.g. zipimport), installing the wrapper's builtins first."""
+    """Any other loader with code (e.g. zipimport), executing it with `_exec_wrapped`."""
 
-    def __init__(self, loader, builtins_dict: dict):
+    def __init__(self, loader, importer: WrappedImporter):
         self._loader = loader
-        self._pt2r_builtins = builtins_dict
+        self._pt2r_importer = importer
 
     def create_module(self, spec):
         return self._loader.create_module(spec)
 
     def exec_module(self, module):
-        module.__dict__["__builtins__"] = self._pt2r_builtins
-        self._loader.exec_module(module)
+        _exec_wrapped(self._pt2r_importer, module, self._loader.get_code(module.__spec__.name))
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -541,7 +607,90 @@ class _DelegatingLoader:
         return getattr(self._loader, name)
 
 
+class _NameView:
+    """One active `WrappedImporter.active` context: the original names it took over."""
+
+    def __init__(self, importer: WrappedImporter):
+        self.importer = importer
+        self.stash: dict[str, object] = {}  # original name -> what sys.modules had (or _MISSING)
+
+    def alias(self, name: str, module: types.ModuleType) -> None:
+        if name not in self.stash:
+            self.stash[name] = sys.modules.get(name, _MISSING)
+        sys.modules[name] = module
+
+    def open(self) -> None:
+        prefix = self.importer.prefix + "."
+        for name, module in list(sys.modules.items()):
+            # (another importer of the same target may have wrapped what this one keeps as is)
+            if name.startswith(prefix) and module is not None and self.importer.would_wrap(name[len(prefix):]):
+                self.alias(name[len(prefix):], module)
+        for name in list(sys.modules):
+            # normally imported modules of wrapped packages step aside (imports find the wrapped copies)
+            if name not in self.stash and not name.startswith(WRAPPED_PREFIX) and self.importer.would_wrap(name):
+                self.stash[name] = sys.modules.pop(name)
+        target = self.importer.torch_package
+        if self.importer.stands_for_torch:
+            _import_public_modules(target)
+            for name, module in list(sys.modules.items()):
+                if (name == target or name.startswith(target + ".")) and module is not None:
+                    self.alias("torch" + name[len(target):], module)
+            for name in list(sys.modules):  # real torch's modules (if imported) step aside too
+                if (name == "torch" or name.startswith("torch.")) and name not in self.stash:
+                    self.stash[name] = sys.modules.pop(name)
+
+    def close(self) -> None:
+        prefix = self.importer.prefix + "."
+        for name, module in list(sys.modules.items()):
+            # wrapped copies imported under their original names while the view was active
+            spec_name = getattr(getattr(module, "__spec__", None), "name", None) or ""
+            if name not in self.stash and not name.startswith(WRAPPED_PREFIX) and spec_name.startswith(prefix):
+                del sys.modules[name]
+        for name, previous in self.stash.items():
+            if previous is _MISSING:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = previous
+
+    def find_spec(self, fullname: str):
+        """A spec for an original name that this view serves: a wrapped copy, or (torch aliased)
+        the target's module; None for any other name."""
+        kind = self.importer._kind(fullname)
+        if kind == "wrap":
+            load = self.importer._import_wrapped
+        elif kind == "torch" and self.importer.stands_for_torch:
+            load = self.importer._import_target
+        else:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(self, lambda: load(fullname)))
+
+
+class _AliasLoader:
+    """Gives an original name the module it stands for while a view is active (no second copy)."""
+
+    def __init__(self, view: _NameView, load: Callable[[], types.ModuleType]):
+        self._view = view
+        self._load = load
+
+    def create_module(self, spec):
+        module = self._load()
+        self._spec = module.__spec__
+        self._view.alias(spec.name, module)
+        return module
+
+    def exec_module(self, module):
+        module.__spec__ = self._spec  # the import system set the alias spec: give the module its own back
+
+
 # -- helpers -----------------------------------------------------------------
+
+
+def _import_public_modules(package: str) -> None:
+    """Import every public module of ``package`` (where a package patching torch looks for them)."""
+    root = importlib.import_module(package)
+    for info in pkgutil.walk_packages(root.__path__, package + "."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            importlib.import_module(info.name)
 
 
 def _is_dotted_name(name: str) -> bool:
@@ -575,6 +724,7 @@ def _find_top_level(name: str) -> tuple[str | None, list[str] | None] | None:
     if spec is None:
         for finder in sys.meta_path:
             if finder in (
+                _WrappedModuleFinder,
                 importlib.machinery.PathFinder,
                 importlib.machinery.BuiltinImporter,
                 importlib.machinery.FrozenImporter,

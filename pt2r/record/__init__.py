@@ -9,6 +9,7 @@ reference within tolerance; the trace holds everything replay needs.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import platform
 import random
@@ -56,11 +57,12 @@ def reset_seeds(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _run_model(func, wrapped_import, inputs: torch.Tensor, what: str) -> tuple[Any, float]:
+def _run_model(model, wrapped_import, inputs: torch.Tensor, seq_lens: torch.Tensor | None,
+               what: str) -> tuple[Any, float]:
     start = time.perf_counter()
     try:
-        with torch.no_grad():
-            output = func(wrapped_import, inputs)
+        with torch.no_grad(), (wrapped_import.active() if wrapped_import else contextlib.nullcontext()):
+            output = model.call(wrapped_import, inputs, seq_lens)
     except Exception as exc:
         raise ModelError(
             f"The model function raised {type(exc).__name__} during the {what} run: {exc}. "
@@ -104,18 +106,24 @@ def record(spec: str | Callable[[Any, Any], Any], output: str, *, inputs: np.nda
     array = inputs if inputs is not None else model.load_example_inputs()
     description = inputs_mod.describe(array, input_spec if input_spec is not None else model.input_spec)
 
+    lengths = inputs_mod.time_lengths(array.shape, description)
+
+    def seq_lens() -> torch.Tensor | None:
+        return None if lengths is None else torch.tensor(lengths, dtype=torch.int64)
+
     reset_seeds(seed)
-    reference, reference_seconds = _run_model(model.func, None, torch.from_numpy(array.copy()),
+    reference, reference_seconds = _run_model(model, None, torch.from_numpy(array.copy()), seq_lens(),
                                               "plain (reference)")
 
     with TraceWriter(output, compress=compress) as writer:
         tracer = Tracer(writer)
         reset_seeds(seed)
         wrapped_import = make_wrapped_import(TRACED_TORCH)
-        x = torch.from_numpy(array.copy())
+        x, x_lens = torch.from_numpy(array.copy()), seq_lens()
         input_ref = tracer.encode(x)
+        lens_ref = tracer.encode(x_lens) if model.wants_seq_lens and x_lens is not None else None
         with tracer:
-            traced, traced_seconds = _run_model(model.func, wrapped_import, x, "traced")
+            traced, traced_seconds = _run_model(model, wrapped_import, x, x_lens, "traced")
         output_check = _check_outputs(reference, traced, tolerances)
         meta = {
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -125,7 +133,8 @@ def record(spec: str | Callable[[Any, Any], Any], output: str, *, inputs: np.nda
             "spec": model.spec, "spec_file": model.file, "spec_source": model.source,
             "seeds": {"python": seed, "numpy": seed, "torch": seed},
             "tolerances": {**compare.DEFAULT_TOLERANCES, **(tolerances or {})},
-            "input": {"value": input_ref, "description": description},
+            "input": {"value": input_ref, "description": description,
+                      **({"seq_lens": lens_ref} if lens_ref is not None else {})},
             "output": tracer.encode(traced),
             "output_check": output_check,
             "timing": {"reference_seconds": reference_seconds, "traced_seconds": traced_seconds},

@@ -59,8 +59,11 @@ def class_name(cls: type) -> str:
 
 
 def torch_base(cls: type) -> type | None:
-    """The first class in the MRO that torch defines."""
+    """The first class in the MRO that torch defines, skipping the ``Parametrized<Class>`` that
+    ``torch.nn.utils.parametrize`` makes: a parametrized ``Conv1d`` is recorded as a ``Conv1d``."""
     for base in cls.__mro__:
+        if base.__module__ == "torch.nn.utils.parametrize" and base.__name__.startswith("Parametrized"):
+            continue
         if base.__module__ == "torch" or base.__module__.startswith("torch."):
             return base
     return None

@@ -94,6 +94,28 @@ def _prepare_out_dir(out_dir: str) -> None:
         raise OutputPathError(f"The output folder {out_dir!r} is not writable.")
 
 
+def _seq_lens(ctx: ReplayContext, model: ModelSpec) -> Any:
+    """What a model function that takes ``seq_lens`` gets: the lengths of the input's time axis,
+    RETURNN's own (a ``length`` layer), so the net follows the lengths of any input."""
+    from returnn.tensor import batch_dim
+
+    from pt2r.inputs import resolve
+    from pt2r.torch import _dtype
+    from pt2r.torch._tensor import Tensor
+
+    if not model.wants_seq_lens:
+        return None
+    if "seq_lens" not in ctx.meta["input"]:
+        raise ModelError(f"The model function takes seq_lens, but the trace was recorded without them "
+                         f"(by a model function without that parameter, or an input without a time axis): "
+                         f"record it again with {model.spec}.")
+    time_dim = ctx.input_dims[resolve(ctx.meta["input"]["description"])["time_dim_axis"]]
+    # (RETURNN's length layer gives a dynamic dim's sizes as int32 whatever its dtype option says)
+    length = ctx.add_layer({"class": "length", "from": "data", "axis": time_dim}, name="seq_lens_int32")
+    layer = ctx.add_layer({"class": "cast", "from": length.name, "dtype": "int64"}, name="seq_lens")
+    return Tensor([batch_dim], _dtype.int64, layer=layer)
+
+
 def _run_model(ctx: ReplayContext, model: ModelSpec) -> Any:
     from pt2r.torch import _dtype
     from pt2r.torch._tensor import Tensor
@@ -102,8 +124,11 @@ def _run_model(ctx: ReplayContext, model: ModelSpec) -> Any:
     with ctx.graph.as_default():
         data = ctx.network.get_layer("data")
         inputs = Tensor(ctx.input_dims, _dtype.by_name(description["dtype"]), layer=data)
+        seq_lens = _seq_lens(ctx, model)
         try:
-            output = model.func(make_wrapped_import(DROP_IN), inputs)
+            wrapped_import = make_wrapped_import(DROP_IN, stands_for_torch=True)
+            with wrapped_import.active():
+                output = model.call(wrapped_import, inputs, seq_lens)
         except Pt2rError:
             raise
         except Exception as exc:

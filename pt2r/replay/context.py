@@ -22,7 +22,8 @@ from returnn.tf.network import TFNetwork
 
 import pt2r
 from pt2r import calls
-from pt2r.errors import NameMismatchError, Pt2rError, UnsupportedOpError, where
+from pt2r.errors import InternalError, NameMismatchError, Pt2rError, UnsupportedOpError, locate, where
+from pt2r.inputs import resolve as resolve_input_description
 from pt2r.naming import Namer, unique
 from pt2r.replay.quiet import returnn_prints_silenced
 from pt2r.trace import TraceReader
@@ -67,14 +68,20 @@ class Check:
 
 
 def input_dims(description: dict[str, Any]) -> list[Dim]:
-    """RETURNN dims for the input array's axes, in array order."""
-    batch_axis = description.get("batch_dim_axis", 0)
-    axes = [a for a in range(len(description["shape"]) + 1) if a != batch_axis]
+    """RETURNN dims for the input array's axes, in array order.
+
+    ``description`` means what the same RETURNN ``Data`` kwargs mean (`pt2r.inputs.resolve` fills in
+    RETURNN's defaults for keys a trace leaves out): the batch axis is `batch_dim`; the time axis is
+    named "time", the feature axis (none for a sparse input, whose classes are its ``sparse_dim``)
+    "feature", any other axis ``in<axis>``; ``None`` sizes are dynamic."""
+    desc = resolve_input_description(description)
+    batch_axis = desc["batch_dim_axis"]
+    axes = [a for a in range(len(desc["shape"]) + 1) if a != batch_axis]
     dims: dict[int, Dim] = {batch_axis: batch_dim}
-    for axis, size in zip(axes, description["shape"]):
-        if axis == description.get("time_dim_axis"):
+    for axis, size in zip(axes, desc["shape"]):
+        if axis == desc["time_dim_axis"]:
             name = "time"
-        elif axis == description.get("feature_dim_axis"):
+        elif axis == desc["feature_dim_axis"]:
             name = "feature"
         else:
             name = f"in{axis}"
@@ -118,9 +125,10 @@ class ReplayContext:
         for d, n in zip(self.input_dims, input_entry["shape"]):
             if d.is_dynamic() or d == batch_dim:
                 self.dim_values[d] = n
-        extern = {"dims": self.input_dims, "dtype": description["dtype"]}
-        if description.get("sparse"):
-            extern["sparse_dim"] = Dim(description["dim"], name="classes")
+        data = resolve_input_description(description)
+        extern = {"dims": self.input_dims, "dtype": data["dtype"]}
+        if data["sparse"]:
+            extern["sparse_dim"] = Dim(data["dim"], name="classes")
         self.extern_data = {"data": extern}
 
         tf.compat.v1.disable_eager_execution()
@@ -199,12 +207,12 @@ class ReplayContext:
                 output, recorded = self.recorded_output(), True
             else:
                 output = impl(*args, **kwargs)
-        except Pt2rError:
+        except Pt2rError as exc:  # unsupported usage, bad arguments, ...: said by the builder, located here
+            locate(exc, "op", name, rec["name"], source)
             raise
-        except Exception as exc:
-            raise UnsupportedOpError(
-                f"Building op {name} for call {rec['name']!r} {where(None, source)} failed: "
-                f"{type(exc).__name__}: {exc}") from exc
+        except Exception as exc:  # a bug in pt2r
+            raise InternalError.from_exception(
+                exc, f"building op {name} for call {rec['name']!r} {where(None, source)}".rstrip()) from exc
         finally:
             self.busy -= 1
             self._call_stack.pop()
@@ -246,14 +254,16 @@ class ReplayContext:
             try:
                 impl = self.override.get(rec["target"]) if leaf else None
                 output = impl(module, *args, **kwargs) if impl else module._call_with_hooks(*args, **kwargs)
-            except Pt2rError:
+            except Pt2rError as exc:
+                if leaf:
+                    locate(exc, "module", rec["target"], call_name, rec.get("source"))
                 raise
             except Exception as exc:
                 if not leaf:
-                    raise
-                raise UnsupportedOpError(
-                    f"Building module {rec['target']} for call {call_name!r} {where(None, rec.get('source'))} "
-                    f"failed: {type(exc).__name__}: {exc}") from exc
+                    raise  # the model's own code raised: the replay reports it with the model's traceback
+                raise InternalError.from_exception(  # a bug in pt2r
+                    exc, f"building module {rec['target']} for call {call_name!r} "
+                         f"{where(None, rec.get('source'))}".rstrip()) from exc
             finally:
                 self.leaf_depth -= leaf
                 self._call_stack.pop()

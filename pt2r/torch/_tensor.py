@@ -41,8 +41,10 @@ CPU = device("cpu")
 
 
 class Tensor:
-    def __init__(self, dims: Sequence[Any], dtype: _dtype.dtype, *, layer: Any = None,
+    def __init__(self, dims: Sequence[Any] = (), dtype: _dtype.dtype | None = None, *sizes: int, layer: Any = None,
                  value: np.ndarray | None = None, name: str | None = None, trainable: bool = False):
+        if not isinstance(dtype, _dtype.dtype):
+            dims, dtype, value = _legacy_constructor(dims, dtype, sizes)
         self.dims = tuple(dims)
         self.dtype = dtype
         self._layer = layer
@@ -157,12 +159,24 @@ class Tensor:
         if name.startswith("_"):
             raise AttributeError(name)
         from pt2r.torch.ops.registry import unsupported
-        raise unsupported(f"Tensor.{name}")
+        raise unsupported(f"Tensor.{name}", attribute=True)  # an AttributeError: hasattr(x, name) is False
 
     def __repr__(self) -> str:
         state = f"layer {self._layer.name!r}" if self._layer is not None else (
             "value" if self.value is not None else "unbound")
         return f"tensor(<{state}>, dims={list(self.dims)}, dtype={self.dtype!r})"
+
+
+def _legacy_constructor(first: Any, second: Any, rest: tuple) -> tuple[list, _dtype.dtype, np.ndarray | None]:
+    """Model code's ``torch.Tensor(2, 3)`` (a float tensor whose content the next in-place op, e.g.
+    ``uniform_``, gives: not recorded, as torch does not dispatch it) or ``torch.Tensor([1., 2.])``."""
+    from pt2r.torch.values import static_dims
+    if isinstance(first, (list, tuple, np.ndarray)) and second is None and not rest and not (
+            len(first) and all(isinstance(n, int) for n in first) and isinstance(first, Size)):
+        value = np.asarray(first, dtype=np.float32)
+        return static_dims(value.shape, "tensor"), _dtype.float32, value
+    sizes = list(first) if isinstance(first, (list, tuple)) else [first, *([] if second is None else [second]), *rest]
+    return static_dims([int(n) for n in sizes], "tensor"), _dtype.float32, None
 
 
 class Parameter(Tensor):
@@ -173,3 +187,13 @@ class Parameter(Tensor):
             data = Tensor([], _dtype.float32)
         # Only the shape and dtype of ``data`` matter: the value is bound from the trace at call time.
         super().__init__(data.dims, data.dtype, value=data.value, trainable=requires_grad)
+
+
+class Buffer(Tensor):
+    """``torch.nn.Buffer``: assigned to a module attribute, it registers a buffer (its value at a call
+    comes from the trace, as any buffer's)."""
+
+    def __init__(self, data: Tensor, *, persistent: bool = True):
+        super().__init__(data.dims, data.dtype, layer=data._layer, value=data.value, name=data.name)
+        self.blob = data.blob
+        self.persistent = persistent

@@ -11,6 +11,9 @@ from typing import Any
 
 from pt2r.torch import no_grad  # noqa: F401  (torch.autograd.no_grad)
 
+#: a package, so torch.autograd's other submodules (``torch.autograd.graph``) come from pt2r.torch._platform
+__path__: list[str] = []
+
 
 class FunctionCtx:
     """What ``forward(ctx, ...)`` may call on its context; gradients do not exist here."""

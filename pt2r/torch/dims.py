@@ -49,16 +49,32 @@ def _op(dim: Dim) -> Any:
     return dim.get_same_base().derived_from_op
 
 
-def _linear(dim: Dim) -> Form:
+def same_size(a: Dim, b: Dim) -> bool:
+    """Whether dims ``a`` and ``b`` have the same size for every length of their root dims, as far as
+    their arithmetic shows: equal linear forms once whole multiples of a divisor are taken out of each
+    division (``(time - 2) // 2 + 1`` is ``time // 2``: an average pool and a strided conv of one input,
+    say). False where that does not show it (the sizes may still agree)."""
+    if a == b:
+        return True
+    if a.dimension is not None or b.dimension is not None or a.is_batch_dim() or b.is_batch_dim():
+        return a.dimension == b.dimension and not a.is_batch_dim() and not b.is_batch_dim()
+    (ta, ca), (tb, cb) = _linear(a, pull=True), _linear(b, pull=True)
+    return ca == cb and {k: v for k, v in ta.items() if v} == {k: v for k, v in tb.items() if v}
+
+
+def _linear(dim: Dim, pull: bool = False) -> Form:
     """The linear form of ``dim``. Only constants count as numbers: a static axis (channels, say)
-    stays an atom, so a merge of axes (``time * channels``) keeps its parts and can be undone."""
+    stays an atom, so a merge of axes (``time * channels``) keeps its parts and can be undone. With
+    ``pull``, a division that does not come out even is a floor division that gives up the whole
+    multiples of its divisor in its constant (``(x + 5) // 2`` is ``(x + 1) // 2 + 2``, ``ceil((x + 1) / 2)``
+    is ``x // 2 + 1``), so more equal sizes get equal forms."""
     if dim.is_constant_static_dim():
         return {}, dim.dimension
     op = _op(dim)
     if op is None:
         return {dim: 1}, 0
     if op.kind in ("add", "sub"):
-        forms = [_linear(d) for d in op.inputs]
+        forms = [_linear(d, pull) for d in op.inputs]
         sign = [1] + [1 if op.kind == "add" else -1] * (len(forms) - 1)
         return _sum(forms, sign)
     if op.kind == "mul":
@@ -68,7 +84,7 @@ def _linear(dim: Dim) -> Form:
             if d.is_constant_static_dim():
                 factor *= d.dimension
         if len(axes) == 1:
-            terms, const = _linear(axes[0])
+            terms, const = _linear(axes[0], pull)
             return {a: c * factor for a, c in terms.items()}, const * factor
         product = canonical(axes[0])
         for d in axes[1:]:
@@ -76,9 +92,17 @@ def _linear(dim: Dim) -> Form:
         return {product: factor}, 0
     elif op.kind in _DIVISIONS and len(op.inputs) == 2 and op.inputs[1].is_constant_static_dim() \
             and op.inputs[1].dimension > 0:
-        (terms, const), divisor = _linear(op.inputs[0]), op.inputs[1].dimension
+        (terms, const), divisor = _linear(op.inputs[0], pull), op.inputs[1].dimension
         if const % divisor == 0 and all(c % divisor == 0 for c in terms.values()):  # comes out even
             return {a: c // divisor for a, c in terms.items()}, const // divisor
+        if pull:  # ceil((x + c) / k) is floor((x + c + k - 1) / k); then the whole multiples out
+            kind = "floordiv" if op.kind.startswith("ceildiv") else op.kind
+            whole, rest = divmod(const + (divisor - 1 if kind != op.kind else 0), divisor)
+            if rest == 0 and all(c % divisor == 0 for c in terms.values()):
+                return {a: c // divisor for a, c in terms.items()}, whole
+            rebuilt = _build((terms, rest))
+            if rebuilt is not None:
+                return {getattr(rebuilt, _DIVISIONS[kind])(divisor): 1}, whole
         rebuilt = _build((terms, const))
         if rebuilt is not None:
             return {getattr(rebuilt, _DIVISIONS[op.kind])(divisor): 1}, 0

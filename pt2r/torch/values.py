@@ -13,6 +13,7 @@ from typing import Any, Iterator
 import numpy as np
 from returnn.tensor import Dim
 
+from pt2r.errors import NameMismatchError
 from pt2r.torch import _dtype
 from pt2r.torch._size import Size, SizeValue
 from pt2r.torch._tensor import Tensor, device
@@ -98,8 +99,9 @@ def bind_tensor(ctx: Any, tensor: Tensor, tensor_id: int, name: str) -> None:
         return
     array = ctx.array(tensor_id)
     if tuple(array.shape) != tuple(d.dimension for d in tensor.dims):
-        raise ValueError(f"the trace's value for {name} has shape {tuple(array.shape)}, the model's tensor "
-                         f"{tuple(d.dimension for d in tensor.dims)}")
+        raise NameMismatchError(f"The trace's value for {name} has shape {tuple(array.shape)}, the model's tensor "
+                                f"{tuple(d.dimension for d in tensor.dims)}: the model code differs from the "
+                                f"recording.")
     if tensor._layer is None:
         tensor.dims = tuple(static_dims(array.shape, name))
     tensor._layer = None  # a variable with another value before: a new variable
@@ -123,11 +125,13 @@ def bind_module_state(ctx: Any, module: Any, module_name: str, rec: dict[str, An
         recorded = rec.get(kind, {})
         missing = sorted(k for k in table if k not in recorded)
         if missing:
-            raise ValueError(f"module {module_name} has {kind} {missing} that the trace does not have")
+            raise NameMismatchError(f"Module {module_name} has {kind} {missing} that the trace does not have: the "
+                                    f"model code differs from the recording.")
         for pname, ref in recorded.items():
             tensor = table.get(pname)
             if tensor is None:
-                raise ValueError(f"the trace has {kind[:-1]} {pname!r} of module {module_name}, the model does not")
+                raise NameMismatchError(f"The trace has {kind[:-1]} {pname!r} of module {module_name}, the model does "
+                                        f"not: the model code differs from the recording.")
             bind_tensor(ctx, tensor, ref["$t"], f"{module_name}.{pname}")
 
 

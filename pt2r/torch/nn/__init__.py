@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from pt2r.torch._tensor import Parameter  # noqa: F401
+from pt2r.torch._tensor import Buffer, Parameter  # noqa: F401
 from pt2r.torch.nn.module import Module, ModuleDict, ModuleList, Sequential  # noqa: F401
 
 

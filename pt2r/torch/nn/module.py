@@ -15,7 +15,7 @@ from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Iterable, Iterator
 
 from pt2r.import_wrapper import original_module_name
-from pt2r.torch._tensor import Parameter, Tensor
+from pt2r.torch._tensor import Buffer, Parameter, Tensor
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -53,7 +53,9 @@ class Module:
                     and not (table is modules and isinstance(value, Module)) \
                     and not (table is buffers and (isinstance(value, Tensor) or value is None)):
                 del table[name]
-        if isinstance(value, Parameter):
+        if isinstance(value, Buffer):
+            self.register_buffer(name, value, persistent=value.persistent)
+        elif isinstance(value, Parameter):
             self.__dict__.pop(name, None)
             params[name] = value
         elif isinstance(value, Module):

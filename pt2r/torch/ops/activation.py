@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
@@ -36,7 +37,7 @@ def _num(value: Any) -> str:
 
 def _axis(x: Tensor, dim: int) -> int:
     if not -x.ndim <= dim < x.ndim:
-        raise ValueError(f"dim {dim} is out of range for a {x.ndim}-d tensor")
+        raise ModelError(f"dim {dim} is out of range for a {x.ndim}-d tensor")
     return dim % x.ndim
 
 
@@ -68,7 +69,7 @@ def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
 @op("torch.nn.functional.gelu")
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu with approximate={approximate!r} is not supported")
+        raise ModelError(f"gelu with approximate={approximate!r} is not supported")
     return _eval(input, f"tf.nn.gelu(X, approximate={approximate == 'tanh'})")
 
 
@@ -200,9 +201,9 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     axis = _axis(input, dim)
     old = input.dims[axis]
     if old.dimension is None or old.is_batch_dim():
-        raise ValueError("glu over a dynamic or batch axis is not supported")
+        raise UnsupportedOpError("glu over a dynamic or batch axis is not supported")
     if old.dimension % 2:
-        raise ValueError(f"glu needs an even size along dim {dim}, got {old.dimension}")
+        raise ModelError(f"glu needs an even size along dim {dim}, got {old.dimension}")
     half = static_dims([old.dimension // 2], f"{old.description}:glu")[0]
     dims = list(input.dims)
     dims[axis] = half

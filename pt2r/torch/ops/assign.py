@@ -12,10 +12,12 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.dims import canonical
+from pt2r.torch.ops import indexing
 from pt2r.torch.ops.build import ctx, eval_layer, make, raw_axes, raw_eval
 from pt2r.torch.ops.elementwise import compute, masked_fill
 from pt2r.torch.ops.registry import op
@@ -38,7 +40,7 @@ def detach(input: Tensor) -> Tensor:  # noqa: A002
 def copy_(input: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:  # noqa: A002
     """``src``, broadcast to ``input``'s shape, in ``input``'s dtype."""
     if not isinstance(src, Tensor):
-        raise ValueError(f"copy_ from a {type(src).__name__} is not supported")
+        raise UnsupportedOpError(f"copy_ from a {type(src).__name__} is not supported")
     return compute(lambda x, s: f"tf.broadcast_to({s}, tf.shape({x}))", [input, src], [None, input.dtype],
                    input.dtype)
 
@@ -49,19 +51,21 @@ def setitem(x: Tensor, index: Any, value: Any) -> Tensor:
     tensor) or ints, slices, ``None`` and ``...`` (``value`` a number or a tensor that broadcasts to
     the indexed part, then the slices without a step)."""
     if not isinstance(value, (Tensor, numbers.Number)):
-        raise ValueError(f"assigning a {type(value).__name__} into a tensor is not supported")
+        raise UnsupportedOpError(f"assigning a {type(value).__name__} into a tensor is not supported")
+    if indexing.is_advanced(index):
+        return indexing.setitem(x, index, value)
     if isinstance(index, Tensor):
         if index.dtype is not _dtype.bool:
-            raise ValueError("indexing with a tensor that is not a bool mask is not supported")
+            raise UnsupportedOpError("indexing with a tensor that is not a bool mask is not supported")
         if isinstance(value, Tensor) and value.ndim:
-            raise ValueError("assigning a tensor of more than 0 dims through a bool mask is not supported (the "
-                             "number of masked elements is the data's)")
+            raise UnsupportedOpError("assigning a tensor of more than 0 dims through a bool mask is not supported (the "
+                                     "number of masked elements is the data's)")
         mask = index if index.ndim == x.ndim else getitem(index, (Ellipsis,) + (None,) * (x.ndim - index.ndim))
         return masked_fill(x, mask, value)
     items, new_axes = _basic_items(x, index)
     if isinstance(value, Tensor) and value.ndim:
         if new_axes:
-            raise ValueError("assigning a tensor through an index with None is not supported")
+            raise UnsupportedOpError("assigning a tensor through an index with None is not supported")
         return _place(x, items, value)
     return masked_fill(x, _positions(x, items), value)
 
@@ -73,14 +77,14 @@ def _basic_items(x: Tensor, index: Any) -> tuple[list[Any], bool]:
     for item in items:
         if not (item is None or item is Ellipsis or isinstance(item, (numbers.Integral, slice))) \
                 or isinstance(item, bool):
-            raise ValueError(f"assigning with an index of {type(item).__name__} is not supported (ints, slices, "
-                             f"None, ... and bool masks are)")
+            raise UnsupportedOpError(f"assigning with an index of {type(item).__name__} is not supported (ints, "
+                                     "slices, None, ... and bool masks are)")
     used = [i for i in items if i is not None]
     if Ellipsis in used:
         at = used.index(Ellipsis)
         used[at:at + 1] = [slice(None)] * (x.ndim - len(used) + 1)
     if len(used) > x.ndim:
-        raise ValueError(f"too many indices for a {x.ndim}-d tensor")
+        raise ModelError(f"too many indices for a {x.ndim}-d tensor")
     return used + [slice(None)] * (x.ndim - len(used)), None in items
 
 
@@ -105,10 +109,10 @@ def _place(x: Tensor, items: list[Any], value: Tensor) -> Tensor:
     ``value`` is laid out along ``x``'s raw axes (size 1 where it has none), broadcast to the part's
     shape, padded to ``x``'s shape by the slices' bounds, and chosen where the index points."""
     if any(isinstance(i, slice) and i.step not in (None, 1) for i in items):
-        raise ValueError("assigning a tensor into a slice with a step is not supported")
+        raise UnsupportedOpError("assigning a tensor into a slice with a step is not supported")
     kept = [a for a, item in enumerate(items) if isinstance(item, slice)]  # the part's axes, in x's torch order
     if value.ndim > len(kept):
-        raise ValueError(f"assigning a {value.ndim}-d tensor into a {len(kept)}-d part is not supported")
+        raise UnsupportedOpError(f"assigning a {value.ndim}-d tensor into a {len(kept)}-d part is not supported")
     raw_x = list(x.layer.output.dims)
     target = {j: _raw_axis(x, kept[len(kept) - value.ndim + j]) for j in range(value.ndim)}  # value axis -> x raw
     raw_v = list(value.layer.output.dims)
@@ -144,7 +148,7 @@ def _bound(value: Any, size: str, dim: Any) -> str:
     if isinstance(value, SizeValue):
         offset = int(value) - ctx().dim_value(dim)
         if canonical(value.dim) != canonical(dim + offset if offset else dim):
-            raise ValueError("assigning into a slice bounded by another axis' size is not supported")
+            raise UnsupportedOpError("assigning into a slice bounded by another axis' size is not supported")
         return f"({size} + {offset})"
     return f"({size} + {int(value)})" if value < 0 else str(int(value))
 
@@ -165,7 +169,7 @@ def _conditions(pos: str, size: str, item: Any, dim: Any) -> list[str]:
         return [f"tf.equal({pos}, {_bound(item, size, dim)})"]
     step = 1 if item.step is None else int(item.step)
     if step <= 0:
-        raise ValueError("a slice step that is not positive is not supported")
+        raise ModelError("a slice step that is not positive is not supported")
     start = 0 if item.start is None else item.start
     conditions = [f"({pos} >= {_bound(start, size, dim)})"] if isinstance(start, SizeValue) or start else []
     if item.stop is not None:

@@ -1,4 +1,5 @@
-"""Attention: ``F.scaled_dot_product_attention`` and ``nn.MultiheadAttention``.
+"""Attention: ``F.scaled_dot_product_attention``, ``nn.MultiheadAttention`` and
+``F.multi_head_attention_forward`` (the function behind the module; `multi_head` is both).
 
 Both are one computation, `attend`: scores ``q @ k^T`` by `linear.contract`,
 scaled and with the masks added as biases (a float mask as it is, ``-inf``
@@ -25,6 +26,7 @@ from typing import Any, Sequence
 
 from returnn.tensor import Dim
 
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
@@ -53,8 +55,8 @@ def _align(mask: Tensor, labels: Labels, scores: Tensor, score_labels: Labels) -
     drop = [i for i, (l, n) in enumerate(zip(labels, sizes(mask))) if n == 1 != size[l]]
     for i, (l, n) in enumerate(zip(labels, sizes(mask))):
         if i not in drop and n != size[l]:
-            raise ValueError(f"a mask of shape {sizes(mask)} for attention scores of shape {sizes(scores)} is not "
-                             f"supported")
+            raise UnsupportedOpError(f"a mask of shape {sizes(mask)} for attention scores of shape {sizes(scores)} is "
+                                     "not supported")
     if drop:
         keep = [d for i, d in enumerate(mask.dims) if i not in drop]
         mask = make({"class": "squeeze", "from": mask, "axis": [mask.dims[i] for i in drop]}, keep,
@@ -108,14 +110,14 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     """torch's SDPA on (..., L, E) queries and (..., S, E) keys, leading axes broadcast as in matmul.
     Its dropout applies whenever ``dropout_p > 0`` (there is no training flag), so that is refused."""
     if dropout_p:
-        raise ValueError(f"scaled_dot_product_attention with dropout_p={dropout_p} (random dropout) is not "
-                         f"supported: pass dropout_p=0.0 outside training")
+        raise UnsupportedOpError(f"scaled_dot_product_attention with dropout_p={dropout_p} (random dropout) is not "
+                                 f"supported: pass dropout_p=0.0 outside training")
     if enable_gqa:
-        raise ValueError("scaled_dot_product_attention with enable_gqa=True is not supported")
+        raise UnsupportedOpError("scaled_dot_product_attention with enable_gqa=True is not supported")
     if min(query.ndim, key.ndim, value.ndim) < 2:
-        raise ValueError("scaled_dot_product_attention of a tensor with less than 2 dims is not supported")
+        raise UnsupportedOpError("scaled_dot_product_attention of a tensor with less than 2 dims is not supported")
     if query.dims[-1].dimension is None:
-        raise ValueError("scaled_dot_product_attention over a dynamic feature axis is not supported")
+        raise UnsupportedOpError("scaled_dot_product_attention over a dynamic feature axis is not supported")
     n = max(query.ndim, key.ndim, value.ndim) - 2
     batch = [f"_{i}" for i in range(n)]
     labels = [batch[n - (x.ndim - 2):] + last for x, last in ((query, ["l", "e"]), (key, ["s", "e"]),
@@ -123,7 +125,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     masks = []
     if attn_mask is not None:
         if attn_mask.ndim > n + 2:
-            raise ValueError(f"an attn_mask of {attn_mask.ndim} dims for {n + 2}-d scores is not supported")
+            raise UnsupportedOpError(f"an attn_mask of {attn_mask.ndim} dims for {n + 2}-d scores is not supported")
         masks.append((attn_mask, [*batch, "l", "s"][n + 2 - attn_mask.ndim:],
                       "keep" if attn_mask.dtype is _dtype.bool else "add"))
     if scale is None:
@@ -189,40 +191,138 @@ class MultiheadAttention(Module):
                 need_weights: bool = True, attn_mask: Tensor | None = None, average_attn_weights: bool = True,
                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
         if query.ndim != 3:
-            raise ValueError("MultiheadAttention on unbatched (2-d) inputs is not supported")
+            raise UnsupportedOpError("MultiheadAttention on unbatched (2-d) inputs is not supported")
         if self.bias_k is not None or self.add_zero_attn:
-            raise ValueError("MultiheadAttention with add_bias_kv or add_zero_attn is not supported")
+            raise UnsupportedOpError("MultiheadAttention with add_bias_kv or add_zero_attn is not supported")
         if self.training and self.dropout:
-            raise ValueError(f"MultiheadAttention with dropout={self.dropout} in training mode (random) is not "
-                             f"supported: call .eval() on the model")
+            raise UnsupportedOpError(f"MultiheadAttention with dropout={self.dropout} in training mode (random) is not "
+                                     f"supported: call .eval() on the model")
         if not self.out_proj.weight.is_bound:
-            raise ValueError("MultiheadAttention without its out_proj parameters in the trace is not supported (the "
-                             "trace must hold a leaf module's submodule parameters, as out_proj.weight)")
-        name = ctx().layer_name_for()
-        heads, per_head = Dim(self.num_heads, name=f"{name}:heads"), Dim(self.head_dim, name=f"{name}:head_dim")
-        projected, labels = [], []
-        for x, seq, feat, (w, b) in zip((query, key, value), "lss", "eef", self._projections()):
-            y = linear(x, w, b)
-            y = make({"class": "split_dims", "from": y, "axis": y.dims[-1], "dims": [heads, per_head]},
-                     [*y.dims[:-1], heads, per_head], dtype=y.dtype, name=aux_name("heads"))
-            projected.append(y)
-            labels.append(["b", seq, "h", feat] if self.batch_first else [seq, "b", "h", feat])
-        causal = is_causal and key_padding_mask is None and not need_weights
-        masks = []
-        if attn_mask is not None and not causal:
-            if attn_mask.ndim == 3 and self.num_heads > 1:  # (batch * heads, L, S), batch-major
-                attn_mask = unflatten(attn_mask, 0, [sizes(query)[0 if self.batch_first else 1], self.num_heads])
-            masks.append((attn_mask, {2: ["l", "s"], 3: ["b", "l", "s"], 4: ["b", "h", "l", "s"]}[attn_mask.ndim],
-                          "drop" if attn_mask.dtype is _dtype.bool else "add"))
-        if key_padding_mask is not None:
-            masks.append((key_padding_mask, ["b", "s"], "drop" if key_padding_mask.dtype is _dtype.bool else "add"))
-        out, weights = attend(*projected, labels, ["b", "h"], masks, causal=causal,
-                              scale=1 / math.sqrt(self.head_dim), safe=not need_weights, name=aux_name("attend"))
-        b_dim, l_dim, merged = out.dims[0], out.dims[2], heads * per_head
-        out = make({"class": "merge_dims", "from": out, "axes": [heads, per_head], "keep_order": True,
-                    "out_dim": merged}, [b_dim, l_dim, merged] if self.batch_first else [l_dim, b_dim, merged],
-                   dtype=out.dtype, name=aux_name("merge_heads"))
-        out = linear(out, self.out_proj.weight, self.out_proj.bias)
-        if not need_weights:
-            return out, None
-        return out, reduce_layer(weights, "mean", [1]) if average_attn_weights else weights
+            raise UnsupportedOpError("MultiheadAttention without its out_proj parameters in the trace is not "
+                                     "supported (the trace must hold a leaf module's submodule parameters, as "
+                                     "out_proj.weight)")
+        return multi_head(query, key, value, self.num_heads, self._projections(), self.out_proj.weight,
+                          self.out_proj.bias, batch_first=self.batch_first, key_padding_mask=key_padding_mask,
+                          need_weights=need_weights, attn_mask=attn_mask,
+                          average_attn_weights=average_attn_weights, is_causal=is_causal)
+
+
+def multi_head(query: Tensor, key: Tensor, value: Tensor, num_heads: int,
+               projections: Sequence[tuple[Tensor, Tensor | None]], out_weight: Tensor, out_bias: Tensor | None, *,
+               batch_first: bool, key_padding_mask: Tensor | None, need_weights: bool, attn_mask: Tensor | None,
+               average_attn_weights: bool, is_causal: bool) -> tuple[Tensor, Tensor | None]:
+    """torch's multi-head attention on 3-d inputs ((L, N, E), or (N, L, E) with ``batch_first``) without
+    dropout: the q, k, v in-projections ``projections`` ((weight, bias) each), `attend` per head, the
+    out-projection. The masks apply as torch merges them (a bool mask forbids where True, a float one is
+    added); ``is_causal`` is the hint torch takes it for: without key_padding_mask and need_weights it masks
+    causally (torch's SDPA path), else attn_mask applies."""
+    embed_dim = query.dims[-1].dimension
+    head_dim = embed_dim // num_heads
+    name = ctx().layer_name_for()
+    heads, per_head = Dim(num_heads, name=f"{name}:heads"), Dim(head_dim, name=f"{name}:head_dim")
+    projected, labels = [], []
+    for x, seq, feat, (w, b) in zip((query, key, value), "lss", "eef", projections):
+        y = linear(x, w, b)
+        y = make({"class": "split_dims", "from": y, "axis": y.dims[-1], "dims": [heads, per_head]},
+                 [*y.dims[:-1], heads, per_head], dtype=y.dtype, name=aux_name("heads"))
+        projected.append(y)
+        labels.append(["b", seq, "h", feat] if batch_first else [seq, "b", "h", feat])
+    causal = is_causal and key_padding_mask is None and not need_weights
+    masks = []
+    if attn_mask is not None and not causal:
+        if attn_mask.ndim == 3 and num_heads > 1:  # (batch * heads, L, S), batch-major
+            attn_mask = unflatten(attn_mask, 0, [query.shape[0 if batch_first else 1], num_heads])
+        masks.append((attn_mask, {2: ["l", "s"], 3: ["b", "l", "s"], 4: ["b", "h", "l", "s"]}[attn_mask.ndim],
+                      "drop" if attn_mask.dtype is _dtype.bool else "add"))
+    if key_padding_mask is not None:
+        masks.append((key_padding_mask, ["b", "s"], "drop" if key_padding_mask.dtype is _dtype.bool else "add"))
+    out, weights = attend(*projected, labels, ["b", "h"], masks, causal=causal,
+                          scale=1 / math.sqrt(head_dim), safe=not need_weights, name=aux_name("attend"))
+    b_dim, l_dim, merged = out.dims[0], out.dims[2], heads * per_head
+    out = make({"class": "merge_dims", "from": out, "axes": [heads, per_head], "keep_order": True,
+                "out_dim": merged}, [b_dim, l_dim, merged] if batch_first else [l_dim, b_dim, merged],
+               dtype=out.dtype, name=aux_name("merge_heads"))
+    out = linear(out, out_weight, out_bias)
+    if not need_weights:
+        return out, None
+    return out, reduce_layer(weights, "mean", [1]) if average_attn_weights else weights
+
+
+#: the arguments torch passes multi_head_attention_forward's ``__torch_function__`` by position (the rest by keyword)
+_MHAF_POSITIONAL = ("query", "key", "value", "embed_dim_to_check", "num_heads", "in_proj_weight", "in_proj_bias",
+                    "bias_k", "bias_v", "add_zero_attn", "dropout_p", "out_proj_weight", "out_proj_bias")
+
+
+def _bind_as_recorded(arguments: dict[str, Any]) -> None:
+    """Bind the call's parameters to the trace as torch recorded them: it passes the first 13 arguments by
+    position and the rest by keyword, whichever way the model called it, so a parameter the model passed
+    by keyword (``in_proj_weight=w``) was recorded by position (the replay bound it by keyword: not at all)."""
+    from pt2r.torch import values
+    context = ctx()
+    rec = context.current_call()
+    positional = [arguments[n] for n in _MHAF_POSITIONAL]
+    keywords = {n: arguments[n] for n in rec["kwargs"] if n in arguments}
+    values.bind_inputs(context, (positional, keywords), (rec["args"], rec["kwargs"]), context.layer_name_for())
+
+
+@op("torch.nn.functional.multi_head_attention_forward")
+def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
+                                 in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, bias_k: Tensor | None,
+                                 bias_v: Tensor | None, add_zero_attn: bool, dropout_p: float, out_proj_weight: Tensor,
+                                 out_proj_bias: Tensor | None, training: bool = True,
+                                 key_padding_mask: Tensor | None = None, need_weights: bool = True,
+                                 attn_mask: Tensor | None = None, use_separate_proj_weight: bool = False,
+                                 q_proj_weight: Tensor | None = None, k_proj_weight: Tensor | None = None,
+                                 v_proj_weight: Tensor | None = None, static_k: Tensor | None = None,
+                                 static_v: Tensor | None = None, average_attn_weights: bool = True,
+                                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+    """torch's functional multi-head attention (what MultiheadAttention calls; WavLM calls it directly)
+    on time-major (L, N, E) inputs: packed (``in_proj_weight``) or separate (``use_separate_proj_weight``)
+    in-projection weights, the packed bias split in three, attn_mask 2-d (L, S) or 3-d (N * heads, L, S),
+    bool or float, key_padding_mask (N, S). Dropout runs only with ``training``, so that is refused when
+    dropout_p > 0; bias_k/bias_v, add_zero_attn and static_k/static_v are refused."""
+    _bind_as_recorded(locals())
+    if query.ndim != 3:
+        raise UnsupportedOpError("multi_head_attention_forward on unbatched (2-d) inputs is not supported")
+    if key.ndim != 3 or value.ndim != 3:
+        raise ModelError(f"multi_head_attention_forward of a 3-d query with a {key.ndim}-d key and a {value.ndim}-d "
+                         "value")
+    if bias_k is not None or bias_v is not None or add_zero_attn:
+        raise UnsupportedOpError("multi_head_attention_forward with bias_k/bias_v or add_zero_attn is not supported")
+    if static_k is not None or static_v is not None:
+        raise UnsupportedOpError("multi_head_attention_forward with static_k/static_v is not supported")
+    if training and dropout_p:
+        raise UnsupportedOpError(f"multi_head_attention_forward with dropout_p={dropout_p} and training=True "
+                                 "(random dropout) is not supported: pass training=False outside training")
+    embed_dim = query.dims[-1].dimension
+    if embed_dim is None:
+        raise UnsupportedOpError("multi_head_attention_forward over a dynamic feature axis is not supported")
+    if embed_dim != embed_dim_to_check:
+        raise ModelError(f"multi_head_attention_forward expected embedding dimension {embed_dim_to_check}, "
+                         f"but got {embed_dim}")
+    if embed_dim % num_heads:
+        raise ModelError(f"multi_head_attention_forward: embed_dim {embed_dim} not divisible by num_heads "
+                         f"{num_heads}")
+    if is_causal and attn_mask is None:
+        raise ModelError("multi_head_attention_forward needs attn_mask if specifying the is_causal hint")
+    if attn_mask is not None and attn_mask.ndim not in (2, 3):
+        raise ModelError(f"multi_head_attention_forward: attn_mask's dimension {attn_mask.ndim} is not supported")
+    parts = [slice(i * embed_dim, (i + 1) * embed_dim) for i in range(3)]
+    if use_separate_proj_weight:
+        weights = [q_proj_weight, k_proj_weight, v_proj_weight]
+        if any(w is None for w in weights):
+            raise ModelError("multi_head_attention_forward with use_separate_proj_weight=True needs q_proj_weight, "
+                             "k_proj_weight and v_proj_weight")
+        if sizes(key)[:2] != sizes(value)[:2]:
+            raise ModelError(f"key's sequence and batch dims {sizes(key)[:2]} do not match value's "
+                             f"{sizes(value)[:2]}")
+    else:
+        if in_proj_weight is None:
+            raise ModelError("multi_head_attention_forward with use_separate_proj_weight=False needs in_proj_weight")
+        if sizes(key) != sizes(value):
+            raise ModelError(f"key shape {sizes(key)} does not match value shape {sizes(value)}")
+        weights = [slice_axis(in_proj_weight, 0, p) for p in parts]
+    biases = [None] * 3 if in_proj_bias is None else [slice_axis(in_proj_bias, 0, p) for p in parts]
+    return multi_head(query, key, value, num_heads, list(zip(weights, biases)), out_proj_weight, out_proj_bias,
+                      batch_first=False, key_padding_mask=key_padding_mask, need_weights=need_weights,
+                      attn_mask=attn_mask, average_attn_weights=average_attn_weights, is_causal=is_causal)

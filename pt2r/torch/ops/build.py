@@ -13,6 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 from returnn.tensor import Dim
 
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.dims import canonical, canonical_in
@@ -51,7 +52,7 @@ def fresh_dim(dim: Dim) -> Dim:
     """A new dim of ``dim``'s size, for a second axis of that size in one tensor (``x @ x.T`` over
     time, a time-by-time mask): a dynamic one takes ``dim``'s lengths in ``reinterpret_data``."""
     if dim.is_batch_dim():
-        raise ValueError("a result with two batch axes is not supported")
+        raise UnsupportedOpError("a result with two batch axes is not supported")
     fresh = Dim(dim.dimension, name=f"{dim.description}_2")
     if dim.dimension is None:  # its size at record time, for ``shape`` queries before the call ends
         ctx().dim_values[fresh] = ctx().dim_value(dim)
@@ -67,7 +68,8 @@ def unify(x: Tensor, axis: int, dim: Dim) -> Tensor:
     dims[axis] = dim
     if x._layer is None:
         if old.dimension != dim.dimension:
-            raise ValueError(f"cannot identify a static axis of size {old.dimension} with {dim}")
+            raise (UnsupportedOpError if dim.dimension is None else ModelError)(  # torch refuses a size mismatch
+                f"cannot identify a static axis of size {old.dimension} with {dim}")
         x.dims = tuple(dims)
         return x
     return make({"class": "reinterpret_data", "from": x, "set_dim_tags": {old: dim}}, dims, dtype=x.dtype)
@@ -93,6 +95,18 @@ def sizes(x: Tensor) -> list[int]:
     return [int(n) for n in x.shape]
 
 
+#: the size `broadcast_sizes` gives a batch or dynamic axis recorded with size 1 (it never broadcasts)
+VARYING_ONE = -1
+
+
+def broadcast_sizes(x: Tensor) -> list[int]:
+    """``x``'s sizes as torch broadcasting sees them in every run, not only the recorded one: a batch or
+    dynamic axis recorded with size 1 (a batch of one) is `VARYING_ONE`, not a size-1 axis that
+    broadcasts; a static size-1 axis against it broadcasts to it."""
+    return [VARYING_ONE if n == 1 and (d.is_batch_dim() or d.dimension is None) else n
+            for n, d in zip(sizes(x), x.dims)]
+
+
 def broadcast(*tensors: Tensor) -> tuple[list[Tensor], list[Dim]]:
     """Torch broadcasting: align axes from the right, identify equal axes, drop size-1 axes that
     broadcast. Returns the adjusted tensors and the result's dims in torch order."""
@@ -100,7 +114,7 @@ def broadcast(*tensors: Tensor) -> tuple[list[Tensor], list[Dim]]:
     result: list[Dim | None] = [None] * ndim
     result_size = [1] * ndim
     for t in tensors:
-        for i, n in enumerate(sizes(t)):
+        for i, n in enumerate(broadcast_sizes(t)):
             pos = ndim - t.ndim + i
             if n != 1 and result[pos] is None:
                 result[pos], result_size[pos] = t.dims[i], n
@@ -113,7 +127,7 @@ def broadcast(*tensors: Tensor) -> tuple[list[Tensor], list[Dim]]:
             owner = next(t for t in tensors if t.ndim >= ndim - pos)
             result[pos] = owner.dims[pos - (ndim - owner.ndim)]
     for t in tensors:
-        shape = sizes(t)
+        shape = broadcast_sizes(t)
         squeeze = [t.dims[i] for i, n in enumerate(shape) if n == 1 and result_size[ndim - t.ndim + i] != 1]
         for i, n in enumerate(shape):
             if n != 1 or result_size[ndim - t.ndim + i] == 1:
@@ -146,7 +160,7 @@ def scalar_literal(value: Any) -> str:
         return "True" if value else "False"
     if isinstance(value, (int, float)):
         return repr(float(value)) if isinstance(value, float) else repr(int(value))
-    raise TypeError(f"expected a Python number, got {type(value).__name__}")
+    raise UnsupportedOpError(f"a {type(value).__name__} where pt2r needs a Python number is not supported")
 
 
 def result_dtype(*operands: Any) -> _dtype.dtype:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from returnn.tensor import Dim
 
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
@@ -40,15 +41,15 @@ _SPATIAL = {1: "time", 2: "height, width"}
 def _ntuple(value: Any, n: int, what: str) -> tuple[int, ...]:
     if isinstance(value, (tuple, list)):
         if len(value) != n:
-            raise ValueError(f"expected {n} values for {what} of a {n}-d conv, got {value}")
+            raise ModelError(f"expected {n} values for {what} of a {n}-d conv, got {value}")
         return tuple(int(v) for v in value)
     return (int(value),) * n
 
 
 def _check_input(name: str, input: Tensor, n: int) -> None:  # noqa: A002
     if input.ndim != n + 2:
-        raise ValueError(f"{name} is supported for (batch, channels, {_SPATIAL[n]}) input, not for "
-                         f"{input.ndim}-d input")
+        raise UnsupportedOpError(f"{name} is supported for (batch, channels, {_SPATIAL[n]}) input, not for "
+                                 f"{input.ndim}-d input")
 
 
 def _conv_bias(bias: Tensor | None, out_dim: Dim) -> Tensor | None:
@@ -106,9 +107,9 @@ def _conv(name: str, n: int, input: Tensor, weight: Tensor, bias: Tensor | None,
     stride, dilation = _ntuple(stride, n, "stride"), _ntuple(dilation, n, "dilation")
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
-            raise ValueError(f"padding={padding!r} is not supported")
+            raise ModelError(f"padding={padding!r} is not supported")
         if padding == "same" and set(stride) != {1}:
-            raise ValueError("padding='same' needs stride 1")
+            raise ModelError("padding='same' needs stride 1")
         # torch and TF both pad d*(k-1) in total, the odd one on the right
         pad: Any = padding if padding == "same" else 0
         pads: Any = (pad,) * n
@@ -200,7 +201,7 @@ def _conv_transpose(name: str, n: int, input: Tensor, weight: Tensor, bias: Tens
                     stride: Any, padding: Any, output_padding: Any, groups: int, dilation: Any) -> Tensor:
     _check_input(name, input, n)
     if isinstance(padding, str):
-        raise ValueError(f"{name} with padding={padding!r} is not supported")
+        raise UnsupportedOpError(f"{name} with padding={padding!r} is not supported")
     batch, in_dim, *spatial = input.dims
     weight = unify(weight, 0, in_dim)
     stride, padding = _ntuple(stride, n, "stride"), _ntuple(padding, n, "padding")
@@ -333,7 +334,7 @@ class _ConvNd(Module):
         super().__init__()
         n = self.n
         if padding_mode not in ("zeros", "reflect", "replicate") or (transposed and padding_mode != "zeros"):
-            raise ValueError(f"padding_mode={padding_mode!r} is not supported")
+            raise UnsupportedOpError(f"padding_mode={padding_mode!r} is not supported")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size, self.stride = _ntuple(kernel_size, n, "kernel_size"), _ntuple(stride, n, "stride")
         self.padding = padding if isinstance(padding, str) else _ntuple(padding, n, "padding")
@@ -392,7 +393,7 @@ class _ConvTranspose(_ConvNd):
 
     def _transposed_forward(self, input: Tensor, output_size: Any, conv: Any) -> Tensor:  # noqa: A002
         if output_size is not None:
-            raise ValueError(f"{type(self).__name__} with output_size is not supported (use output_padding)")
+            raise UnsupportedOpError(f"{type(self).__name__} with output_size is not supported (use output_padding)")
         return conv(input, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups,
                     self.dilation)
 

@@ -1,4 +1,4 @@
-"""Tensor creation (``zeros``, ``full``, ``arange``, ``*_like``, ``new_*``, ``tensor``) and tensors from
+"""Tensor creation (``zeros``, ``full``, ``empty``, ``arange``, ``*_like``, ``new_*``, ``tensor``) and tensors from
 outside the model (``torch.load``, ``torch.from_numpy``, parameter initialisers).
 
 A creation op whose arguments are all constants never reaches its builder:
@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from pt2r.errors import UnsupportedOpError
 from pt2r.calls import EXTERNAL, RANDOM_OPS
 from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
@@ -55,7 +56,8 @@ def _sizes(size: tuple) -> list[int]:
         size = tuple(size[0])
     for n in size:
         if not isinstance(n, int):
-            raise ValueError(f"a size of type {type(n).__name__} is not supported (only ints and x.shape sizes)")
+            raise UnsupportedOpError(f"a size of type {type(n).__name__} is not supported (only ints and x.shape "
+                                     "sizes)")
     return list(size)
 
 
@@ -72,7 +74,7 @@ def _finite_number(value: Any) -> bool:
 def _fill_like(like: Tensor, value: Any, dtype: _dtype.dtype) -> Tensor:
     """A tensor with ``like``'s dims, every element ``value`` (a number, dynamic size or 0-dim tensor)."""
     if isinstance(value, Tensor) and value.ndim:
-        raise ValueError("a fill value tensor of more than 0 dims is not supported")
+        raise UnsupportedOpError("a fill value tensor of more than 0 dims is not supported")
     return compute(lambda x, v: f"tf.broadcast_to({v}, tf.shape({x}))", [like, value], [None, dtype], dtype)
 
 
@@ -80,7 +82,7 @@ def filled(sizes: Sequence[int], value: Any, dtype: _dtype.dtype) -> Tensor:
     """A tensor of ``sizes`` (ints, dynamic sizes) with every element ``value``: a constant layer, or for a
     value that is no finite Python number (``-inf``, a dynamic size), zeros filled with it."""
     if dtype.is_complex:
-        raise ValueError("complex tensors are not supported")
+        raise UnsupportedOpError("complex tensors are not supported")
     dims = _dims(sizes)
     if any(d.dimension is None and d in dims[:i] for i, d in enumerate(dims)):
         return _filled_square(sizes, dims, value, dtype)
@@ -158,6 +160,26 @@ def new_full(input: Tensor, size: Any, fill_value: Any, *, dtype: _dtype.dtype |
     return filled(_sizes((size,)), fill_value, dtype or input.dtype)
 
 
+@op("torch.empty")
+def empty(*size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:
+    """Uninitialised memory in torch: zeros here. With constant sizes (``torch.empty([0])``, a placeholder)
+    the replay takes the recorded output; with a dynamic size the net gives zeros, and the check compares
+    them with whatever memory torch handed out, as the content is undefined (model code overwrites it)."""
+    return filled(_sizes(size), 0, dtype or _dtype.float32)
+
+
+@op("Tensor.new_empty")
+def new_empty(input: Tensor, *size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
+    """As `empty`, of ``input``'s dtype by default."""
+    return filled(_sizes(size), 0, dtype or input.dtype)
+
+
+@op("torch.empty_like")
+def empty_like(input: Tensor, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
+    """As `empty`, shaped like ``input``."""
+    return _fill_like(input, 0, dtype or input.dtype)
+
+
 @op("torch.zeros_like")
 def zeros_like(input: Tensor, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
     return _fill_like(input, 0, dtype or input.dtype)
@@ -203,15 +225,16 @@ def arange(*args: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tens
     start, end, step = bounds.get("start", 0), bounds["end"], bounds.get("step", 1)
     for value in (start, end, step):
         if isinstance(value, Tensor):
-            raise ValueError("arange with tensor bounds (a data-dependent length) is not supported")
+            raise UnsupportedOpError("arange with tensor bounds (a data-dependent length) is not supported")
     if dtype is None:
         dtype = _dtype.float32 if any(isinstance(v, float) for v in (start, end, step)) else _dtype.int64
     if isinstance(start, SizeValue) or isinstance(step, SizeValue):
-        raise ValueError("arange with a dynamic start or step is not supported")
+        raise UnsupportedOpError("arange with a dynamic start or step is not supported")
     if not isinstance(end, SizeValue):  # static: usually folded by the context already
         return value_tensor(np.arange(start, end, step).astype(dtype.name), dtype.name, ctx().layer_name_for())
     if not (_integral(start) and _integral(step)) or step <= 0:
-        raise ValueError("arange over a dynamic size with a non-integer or non-positive start/step is not supported")
+        raise UnsupportedOpError("arange over a dynamic size with a non-integer or non-positive start/step is not "
+                                 "supported")
     start, step = int(start), int(step)
     dim = end.dim - start if start >= 0 else end.dim + (-start)
     if step != 1:
@@ -248,8 +271,8 @@ def _from_data(data: Any, dtype: _dtype.dtype | None) -> Tensor:
         dims = _dims([len(parts)])
         return make({"class": "eval", "from": sources, "eval": f"tf.stack([{', '.join(terms)}])",
                      "out_type": {"dim_tags": dims, "dtype": dtype.name}}, dims, dtype=dtype)
-    raise ValueError(f"torch.tensor of {type(data).__name__} holding dynamic values is not supported "
-                     f"(only a size, a flat list of sizes and numbers, or a tensor)")
+    raise UnsupportedOpError(f"torch.tensor of {type(data).__name__} holding dynamic values is not supported "
+                             f"(only a size, a flat list of sizes and numbers, or a tensor)")
 
 
 @op("torch.tensor")

@@ -6,6 +6,8 @@ promotes to (`promote`, torch's rules for dimensioned tensors, 0-dim tensors
 and Python scalars). Python scalars become TF constants; a dynamic size used
 as a scalar (``x / t`` with ``t = x.shape[2]``) becomes a layer holding its
 value at run time (`size_scalar`), so the exported net stays dynamic.
+Operands whose batch axes are merged with other axes by different views are
+computed on the merged axes' parts (`_split_batch_merges`).
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Sequence
 
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch._tensor import device as _device
 from pt2r.torch.ops.build import broadcast, ctx, make, raw_axes, raw_eval
+from pt2r.torch.ops import view
 from pt2r.torch.ops.registry import op
+from pt2r.torch.ops.shape import dim_value, insert, merged_batch, new_dim
 
 # -- dtype promotion (torch's c10 ResultTypeState) ----------------------------
 
@@ -94,7 +99,7 @@ def float_dtype(dt: _dtype.dtype) -> _dtype.dtype:
 def literal(value: Any, dt: _dtype.dtype) -> str:
     """A Python scalar as a TF constant of ``dt``, converted as torch converts it (ints truncate)."""
     if isinstance(value, complex) or dt.is_complex:
-        raise ValueError("complex scalars are not supported")
+        raise UnsupportedOpError("complex scalars are not supported")
     if dt is _dtype.bool:
         text = repr(bool(value))
     elif not dt.is_floating_point:
@@ -122,6 +127,37 @@ def size_scalar(size: SizeValue) -> Tensor:
     return cache[size.dim]
 
 
+def _split_batch_merges(tensors: Sequence[Tensor]) -> tuple[list[Tensor], int, int] | None:
+    """Operands holding different batch dims merged from the same sizes (``a.view(b * h, t)`` and
+    ``c.view(b * h, t)``: RETURNN gives each merge a batch dim of its own, and cannot line two of them
+    up), split into their parts at that axis (``(b, h, t)``), which broadcasting then identifies; with the
+    axis' position from the right and its number of parts. None where no two merged batch dims differ."""
+    found = [(t, i) for t in tensors for i, d in enumerate(t.dims) if d.is_batch_dim() and merged_batch(d)]
+    if len({id(t.dims[i]) for t, i in found}) < 2:
+        return None
+    positions = {t.ndim - i for t, i in found}
+    layouts = {tuple(dim_value(m) for m in merged_batch(t.dims[i])) for t, i in found}
+    if len(positions) != 1 or len(layouts) != 1:
+        raise UnsupportedOpError("an elementwise op on tensors whose batch axes are merged with other axes "
+                                 "differently is not supported")
+    from_right, n = positions.pop(), len(layouts.pop())
+    parts = []
+    for t in tensors:
+        axis = t.ndim - from_right
+        if axis < 0:
+            parts.append(t)
+        elif t.dims[axis].is_batch_dim() and merged_batch(t.dims[axis]):
+            parts.append(view._split(t, axis, merged_batch(t.dims[axis])))
+        elif t.dims[axis].dimension == 1:  # broadcast over the merged axis: over each part
+            for _ in range(n - 1):
+                t = insert(t, axis, new_dim(1, "unmerged"))
+            parts.append(t)
+        else:
+            raise UnsupportedOpError("an elementwise op on a tensor whose batch axis is merged with other axes and "
+                                     "one whose axis there is not is not supported")
+    return parts, from_right, n
+
+
 def compute(expr: Callable[..., str], args: Sequence[Any], casts: Sequence[_dtype.dtype | None],
             dtype: _dtype.dtype) -> Tensor:
     """An eval layer ``expr(*terms)`` with torch broadcasting, its result of ``dtype``.
@@ -130,6 +166,13 @@ def compute(expr: Callable[..., str], args: Sequence[Any], casts: Sequence[_dtyp
     (``None``: a tensor as it is).
     """
     args = [size_scalar(a) if isinstance(a, SizeValue) else a for a in args]
+    split = _split_batch_merges([a for a in args if isinstance(a, Tensor)])
+    if split is not None:  # computed on the merged axes' parts, merged again
+        parts, from_right, n = split
+        it = iter(parts)
+        out = compute(expr, [next(it) if isinstance(a, Tensor) else a for a in args], casts, dtype)
+        start = out.ndim - from_right - (n - 1)
+        return view._merge(out, start, start + n)
     tensors, dims = broadcast(*[a for a in args if isinstance(a, Tensor)])
     adjusted = iter(tensors)
     sources: list[Tensor] = []
@@ -197,7 +240,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor: 
         if dtype.is_floating_point:  # trunc(a / b), as torch
             return _binary(input, other, "(lambda q: tf.sign(q) * tf.floor(tf.abs(q)))({} / {})")
         return _binary(input, other, "tf.truncatediv({}, {})")
-    raise ValueError(f"div with rounding_mode={rounding_mode!r} is not supported")
+    raise ModelError(f"div with rounding_mode={rounding_mode!r} is not supported")
 
 
 @op("torch.true_divide", "Tensor.true_divide")
@@ -314,7 +357,7 @@ def _bitwise(kind: str) -> Callable[..., Tensor]:
         if dtype is _dtype.bool:
             return _logical(kind)(input, other)
         if _category(dtype) != 1:
-            raise ValueError(f"bitwise {kind} of {dtype} is not supported")
+            raise ModelError(f"bitwise {kind} of {dtype} is not supported")
         return _binary(input, other, f"tf.bitwise.bitwise_{kind}({{}}, {{}})")
     return bitwise
 
@@ -334,7 +377,7 @@ def invert(input: Tensor) -> Tensor:  # noqa: A002
     if input.dtype is _dtype.bool:
         return logical_not(input)
     if _category(input.dtype) != 1:
-        raise ValueError(f"~ of {input.dtype} is not supported")
+        raise ModelError(f"~ of {input.dtype} is not supported")
     return compute(lambda x: f"tf.bitwise.invert({x})", [input], [None], input.dtype)
 
 
@@ -354,7 +397,7 @@ def unary_op(name: str, fmt: str | tuple[str, None], floating: bool) -> Callable
     """A builder computing TF code ``fmt`` of its input (in its float dtype if ``floating``)."""
     def unary(input: Tensor, **kwargs: Any) -> Tensor:  # noqa: A002
         if kwargs.get("decimals", 0):
-            raise ValueError(f"{name} with decimals is not supported")
+            raise UnsupportedOpError(f"{name} with decimals is not supported")
         dtype = float_dtype(input.dtype) if floating else input.dtype
         text = fmt
         if isinstance(fmt, tuple):
@@ -372,7 +415,7 @@ for _table, _floats in ((_FLOAT_UNARY, True), (_SAME_UNARY, False)):
 @op("torch.clamp", "Tensor.clamp", "torch.clip", "Tensor.clip")
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001,A002
     if min is None and max is None:
-        raise ValueError("clamp without min and max is not supported")
+        raise ModelError("clamp without min and max is not supported")
     dtype = promote(input, min, max)
     bounds = [b for b in (min, max) if b is not None]
 
@@ -404,7 +447,7 @@ def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: 
 @op("torch.where")
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Tensor:  # noqa: A002
     if input is None or other is None:
-        raise ValueError("torch.where(condition) (the indices of nonzero elements) is not supported")
+        raise UnsupportedOpError("torch.where(condition) (the indices of nonzero elements) is not supported")
     dtype = promote(input, other)
     return compute(lambda c, x, y: f"tf.where({c}, {x}, {y})", [condition, input, other],
                    [_dtype.bool, dtype, dtype], dtype)
@@ -419,7 +462,7 @@ def tensor_where(input: Tensor, condition: Tensor, other: Any) -> Tensor:  # noq
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A002
     """``value`` (a number or a 0-dim tensor) where ``mask``; the result keeps ``input``'s dtype."""
     if isinstance(value, Tensor) and value.ndim:
-        raise ValueError("masked_fill with a value tensor of more than 0 dims is not supported")
+        raise UnsupportedOpError("masked_fill with a value tensor of more than 0 dims is not supported")
     return compute(lambda x, m, v: f"tf.where({m}, {v}, {x})", [input, mask, value],
                    [None, _dtype.bool, input.dtype], input.dtype)
 
@@ -432,7 +475,7 @@ def cast(input: Tensor, dtype: _dtype.dtype, *, copy: bool = False) -> Tensor:
     if dtype is input.dtype and not copy:
         return input
     if dtype.is_complex or input.dtype.is_complex:
-        raise ValueError("casts to or from complex dtypes are not supported")
+        raise UnsupportedOpError("casts to or from complex dtypes are not supported")
     return compute(lambda x: f"tf.identity({x})", [input], [dtype], dtype)
 
 
@@ -466,7 +509,7 @@ def to(input: Tensor, *args: Any, dtype: _dtype.dtype | None = None, device: Any
         elif isinstance(arg, Tensor):
             dtype = arg.dtype
         elif not (arg is None or isinstance(arg, (str, int, _device))):
-            raise ValueError(f"Tensor.to with a {type(arg).__name__} argument is not supported")
+            raise UnsupportedOpError(f"Tensor.to with a {type(arg).__name__} argument is not supported")
     return cast(input, dtype or input.dtype, copy=copy)
 
 
@@ -481,12 +524,12 @@ def type_(input: Tensor, dtype: Any = None, non_blocking: bool = False) -> Any: 
     if dtype is None:
         names = [k for k, v in _TYPE_NAMES.items() if v is input.dtype]
         if not names:
-            raise ValueError(f"Tensor.type() of a {input.dtype} tensor is not supported")
+            raise UnsupportedOpError(f"Tensor.type() of a {input.dtype} tensor is not supported")
         return f"torch.{names[0]}Tensor"
     if isinstance(dtype, str):
         key = dtype.removeprefix("torch.").removesuffix("Tensor")
         if key not in _TYPE_NAMES:
-            raise ValueError(f"Tensor.type({dtype!r}) is not supported")
+            raise UnsupportedOpError(f"Tensor.type({dtype!r}) is not supported")
         dtype = _TYPE_NAMES[key]
     return cast(input, dtype)
 
@@ -495,7 +538,7 @@ def _triangle(input: Tensor, diagonal: int, keep: str) -> Tensor:  # noqa: A002
     """``input`` with the entries outside a triangle of its last two axes zeroed: those where
     ``column - row`` is not ``keep`` (``>=`` for triu, ``<=`` for tril) ``diagonal``."""
     if input.ndim < 2:
-        raise ValueError(f"triu/tril of a {input.ndim}-d tensor is not supported (torch refuses it too)")
+        raise ModelError(f"triu/tril of a {input.ndim}-d tensor is not supported (torch refuses it too)")
     rank = input.ndim
     row, col = raw_axes(input, [rank - 2, rank - 1])
 

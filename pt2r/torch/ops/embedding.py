@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
@@ -23,11 +24,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # 
               max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
               sparse: bool = False) -> Tensor:
     if max_norm is not None:
-        raise ValueError("embedding with max_norm (renormalizing the weight in place) is not supported")
-    if input.dtype not in (_dtype.int32, _dtype.int64):
-        raise ValueError(f"embedding of {input.dtype} indices is not supported (expected int32 or int64)")
+        raise UnsupportedOpError("embedding with max_norm (renormalizing the weight in place) is not supported")
+    if input.dtype not in (_dtype.int32, _dtype.int64):  # torch refuses them too
+        raise ModelError(f"embedding of {input.dtype} indices is not supported (expected int32 or int64)")
     if weight.ndim != 2:
-        raise ValueError(f"embedding with a {weight.ndim}-d weight is not supported")
+        raise ModelError(f"embedding with a {weight.ndim}-d weight is not supported")
     vocab, emb = weight.dims
     return make({"class": "gather", "from": weight, "position": input, "axis": vocab},
                 list(input.dims) + [emb], dtype=weight.dtype)

@@ -20,6 +20,7 @@ from typing import Any, Sequence
 
 from returnn.tensor import Dim
 
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
@@ -41,7 +42,8 @@ def retag(x: Tensor, targets: Sequence[Dim], name: str | None = None) -> Tensor:
         return x
     for i, t in pending.items():
         if x.dims[i].dimension != t.dimension:
-            raise ValueError(f"identifying axis {x.dims[i]} with {t} (a static and a dynamic axis) is not supported")
+            raise UnsupportedOpError(f"identifying axis {x.dims[i]} with {t} (a static and a dynamic axis) is not "
+                                     "supported")
     if x._layer is None:  # not in the net yet: its (static) dims are free to choose
         x.dims = tuple(targets)
         return x
@@ -49,7 +51,7 @@ def retag(x: Tensor, targets: Sequence[Dim], name: str | None = None) -> Tensor:
     while pending:
         ready = [i for i, t in pending.items() if t not in current]
         if not ready:
-            raise ValueError("a product that swaps two axes of one operand is not supported")
+            raise UnsupportedOpError("a product that swaps two axes of one operand is not supported")
         for i in ready:
             pairs.append((current[i], pending[i]))
             current[i] = pending.pop(i)
@@ -84,7 +86,7 @@ def _contract2(a: Tensor, la: Labels, b: Tensor, lb: Labels, keep: set[str],
     size_a, size_b = dict(zip(la, sizes(a))), dict(zip(lb, sizes(b)))
     for label in set(la) & set(lb):  # size-1 broadcasting: the size-1 side drops its axis
         if size_a[label] != size_b[label] and 1 not in (size_a[label], size_b[label]):
-            raise ValueError(f"sizes {size_a[label]} and {size_b[label]} of a contracted or shared axis differ")
+            raise ModelError(f"sizes {size_a[label]} and {size_b[label]} of a contracted or shared axis differ")
     a, la = _squeeze(a, la, [l for l in la if l in size_b and size_a[l] == 1 != size_b[l]])
     b, lb = _squeeze(b, lb, [l for l in lb if l in size_a and size_b[l] == 1 != size_a[l]])
     a, la = _sum_out(a, la, [l for l in la if l not in lb and l not in keep], aux_name("sum"))
@@ -115,9 +117,9 @@ def contract(operands: Sequence[Tensor], labels: Sequence[Labels], out: Labels, 
     result's layer is named ``name`` (default: the call's name)."""
     for x, ls in zip(operands, labels):
         if len(set(ls)) != len(ls):
-            raise ValueError("a repeated index within one operand (a diagonal) is not supported")
+            raise UnsupportedOpError("a repeated index within one operand (a diagonal) is not supported")
         if len(ls) != x.ndim:
-            raise ValueError(f"{len(ls)} indices for a {x.ndim}-d operand")
+            raise ModelError(f"{len(ls)} indices for a {x.ndim}-d operand")
     last = len(operands) - 1
     result, current = _sum_out(operands[0], list(labels[0]),
                                [l for l in labels[0] if l not in out and not any(l in o for o in labels[1:])],
@@ -136,9 +138,9 @@ def contract(operands: Sequence[Tensor], labels: Sequence[Labels], out: Labels, 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """``input @ weight.T + bias``: weight (out, in) contracted with the input's last axis."""
     if input.ndim == 0 or weight.ndim not in (1, 2):
-        raise ValueError(f"linear of a {input.ndim}-d input with a {weight.ndim}-d weight is not supported")
+        raise ModelError(f"linear of a {input.ndim}-d input with a {weight.ndim}-d weight is not supported")
     if input.dims[-1].dimension is None:
-        raise ValueError(f"linear over a dynamic axis ({input.dims[-1].description}) is not supported")
+        raise UnsupportedOpError(f"linear over a dynamic axis ({input.dims[-1].description}) is not supported")
     batch = [f"_{i}" for i in range(input.ndim - 1)]
     w_labels = ["o", "i"] if weight.ndim == 2 else ["i"]
     out_labels = batch + w_labels[:-1]
@@ -146,7 +148,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                  name=aux_name("matmul") if bias is not None else None)
     if bias is not None:
         if bias.ndim > 1 or (bias.ndim == 1 and weight.ndim == 1):
-            raise ValueError(f"linear with a {bias.ndim}-d bias is not supported")
+            raise UnsupportedOpError(f"linear with a {bias.ndim}-d bias is not supported")
         if bias.ndim == 1:
             bias = unify(bias, 0, y.dims[-1])
         y = make({"class": "combine", "kind": "add", "from": [y, bias]}, y.dims, dtype=y.dtype)
@@ -182,7 +184,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     """torch's matmul: vector/matrix cases and broadcast batched matrices."""
     na, nb = input.ndim, other.ndim
     if na == 0 or nb == 0:
-        raise ValueError("matmul of a 0-d tensor is not supported (torch refuses it too)")
+        raise ModelError("matmul of a 0-d tensor is not supported (torch refuses it too)")
     batch = [f"_{i}" for i in range(max(na, nb) - 2)]
     la = (batch[len(batch) - (na - 2):] if na > 2 else []) + (["m", "k"] if na > 1 else ["k"])
     lb = (batch[len(batch) - (nb - 2):] if nb > 2 else []) + (["k", "n"] if nb > 1 else ["k"])
@@ -196,14 +198,14 @@ def rmatmul(input: Tensor, other: Any) -> Tensor:  # noqa: A002
     (``x.__rmatmul__(w)``): ``w @ x`` is ``Tensor.matmul`` when ``w`` is a tensor or parameter,
     and torch refuses it for any other ``w``."""
     if not isinstance(other, Tensor):
-        raise ValueError(f"{type(other).__name__} @ tensor is not supported")
+        raise UnsupportedOpError(f"{type(other).__name__} @ tensor is not supported")
     return matmul(other, input)
 
 
 def _needs(name: str, a: Tensor, b: Tensor, ndim_a: int, ndim_b: int) -> None:
     if a.ndim != ndim_a or b.ndim != ndim_b:
         kinds = f"two {ndim_a}-d tensors" if ndim_a == ndim_b else f"a {ndim_a}-d and a {ndim_b}-d tensor"
-        raise ValueError(f"{name} needs {kinds}, got {a.ndim}-d and {b.ndim}-d")
+        raise ModelError(f"{name} needs {kinds}, got {a.ndim}-d and {b.ndim}-d")
 
 
 @op("torch.bmm", "Tensor.bmm")
@@ -241,7 +243,7 @@ def _scaled_sum(input: Tensor, product: Tensor, beta: Any, alpha: Any) -> Tensor
     dtype = result_dtype(input, product)
     (x, y), dims = broadcast(input, product)
     if len(dims) != product.ndim:
-        raise ValueError("an input that broadcasts beyond the product's shape is not supported")
+        raise UnsupportedOpError("an input that broadcasts beyond the product's shape is not supported")
     return eval_layer(f"tf.cast({scalar_literal(beta)}, {dtype.name!r}) * tf.cast(source(0), {dtype.name!r}) + "
                       f"tf.cast({scalar_literal(alpha)}, {dtype.name!r}) * tf.cast(source(1), {dtype.name!r})",
                       [x, y], dims, dtype)
@@ -257,7 +259,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
 @op("torch.baddbmm", "Tensor.baddbmm")
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
     if batch1.ndim != 3 or batch2.ndim != 3:
-        raise ValueError(f"baddbmm needs two 3-d tensors, got {batch1.ndim}-d and {batch2.ndim}-d")
+        raise ModelError(f"baddbmm needs two 3-d tensors, got {batch1.ndim}-d and {batch2.ndim}-d")
     product = contract([batch1, batch2], [["b", "m", "k"], ["b", "k", "n"]], ["b", "m", "n"], name=aux_name("bmm"))
     return _scaled_sum(input, product, beta, alpha)
 
@@ -269,14 +271,14 @@ def parse_equation(equation: str, ndims: Sequence[int]) -> tuple[list[Labels], L
     lhs, arrow, rhs = equation.replace(" ", "").partition("->")
     terms = lhs.split(",")
     if len(terms) != len(ndims):
-        raise ValueError(f"einsum equation {equation!r} has {len(terms)} operands, got {len(ndims)}")
+        raise ModelError(f"einsum equation {equation!r} has {len(terms)} operands, got {len(ndims)}")
     n_ell = max([n - (len(t) - 3) for t, n in zip(terms, ndims) if "..." in t], default=0)
     ellipsis = [f"...{i}" for i in range(n_ell)]
 
     def expand(term: str, n: int | None) -> Labels:
         before, dots, after = term.partition("...")
         if not all(c.isalpha() for c in before + after) or "." in after:
-            raise ValueError(f"einsum term {term!r} is not supported")
+            raise UnsupportedOpError(f"einsum term {term!r} is not supported")
         if not dots:
             return list(before)
         k = n_ell if n is None else n - len(before) - len(after)
@@ -296,8 +298,8 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands or not all(isinstance(o, Tensor) for o in operands):
-        raise ValueError("einsum with non-tensor operands is not supported")
+        raise UnsupportedOpError("einsum with non-tensor operands is not supported")
     labels, out = parse_equation(equation, [o.ndim for o in operands])
     if len(set(out)) != len(out) or any(l not in {x for ls in labels for x in ls} for l in out):
-        raise ValueError(f"einsum output {equation!r} is not supported")
+        raise ModelError(f"einsum output {equation!r} is not supported")
     return contract(operands, labels, out)

@@ -14,6 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 from returnn.tensor import Dim
 
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
@@ -44,7 +45,8 @@ def _affine(x: Tensor, weight: Tensor | None, bias: Tensor | None, axes: Sequenc
         if param is None:
             continue
         if param.ndim != len(axes):
-            raise ValueError(f"a {param.ndim}-d affine parameter for {len(axes)} normalized axes is not supported")
+            raise UnsupportedOpError(f"a {param.ndim}-d affine parameter for {len(axes)} normalized axes is not "
+                                     "supported")
         for i, axis in enumerate(axes):
             param = unify(param, i, x.dims[axis])
         expr = f"{expr} {symbol} source({len(sources)})"
@@ -58,7 +60,7 @@ def _static(x: Tensor, axes: Sequence[int], what: str) -> None:
     for axis in axes:
         d = x.dims[axis]
         if d.dimension is None or d.is_batch_dim():
-            raise ValueError(f"{what} over the dynamic axis {axis} ({d}) is not supported")
+            raise UnsupportedOpError(f"{what} over the dynamic axis {axis} ({d}) is not supported")
 
 
 # -- layer norm -----------------------------------------------------------------
@@ -71,7 +73,7 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
     shape = [int(n) for n in ([normalized_shape] if isinstance(normalized_shape, int) else normalized_shape)]
     axes = list(range(input.ndim - len(shape), input.ndim))
     if not shape or axes[0] < 0 or [int(input.shape[a]) for a in axes] != shape:
-        raise ValueError(f"layer_norm: normalized_shape {shape} does not end the input shape {list(input.shape)}")
+        raise ModelError(f"layer_norm: normalized_shape {shape} does not end the input shape {list(input.shape)}")
     _static(input, axes, "layer_norm")
     return _affine(_normalize(input, [input.dims[a] for a in axes], eps), weight, bias, axes)
 
@@ -107,12 +109,12 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # 
                bias: Tensor | None = None, eps: float = 1e-5, cudnn_enabled: bool = True) -> Tensor:
     """Over (channels of a group, every spatial axis) per group; input (N, C, *). Also ``torch.group_norm``."""
     if input.ndim < 2:
-        raise ValueError("group_norm of a tensor with less than 2 axes is not supported")
+        raise ModelError("group_norm of a tensor with less than 2 axes is not supported")
     channels = input.dims[1]
     _static(input, [1], "group_norm channels")
     groups, c = int(num_groups), channels.dimension
     if c % groups:
-        raise ValueError(f"group_norm: {c} channels do not split into {groups} groups")
+        raise ModelError(f"group_norm: {c} channels do not split into {groups} groups")
     spatial = list(input.dims[2:])
     if groups == 1:
         normed = _normalize(input, [channels] + spatial, eps)
@@ -155,9 +157,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Eval mode: ``(x - running_mean) / sqrt(running_var + eps)`` per channel (axis 1), then affine."""
     if training or running_mean is None or running_var is None:
-        raise ValueError("batch_norm with batch statistics (training mode, or no running stats) is not supported")
+        raise UnsupportedOpError("batch_norm with batch statistics (training mode, or no running stats) is not "
+                                 "supported")
     if input.ndim < 2:
-        raise ValueError("batch_norm of a tensor with less than 2 axes is not supported")
+        raise ModelError("batch_norm of a tensor with less than 2 axes is not supported")
     _static(input, [1], "batch_norm channels")
     channels = input.dims[1]
     mean, var = unify(running_mean, 0, channels), unify(running_var, 0, channels)
@@ -204,11 +207,11 @@ class _BatchNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if input.ndim not in self.dims:
-            raise ValueError(f"{type(self).__name__} expects {' or '.join(map(str, self.dims))}-d input, "
+            raise ModelError(f"{type(self).__name__} expects {' or '.join(map(str, self.dims))}-d input, "
                              f"got {input.ndim}-d")
         if self.training:
-            raise ValueError(f"{type(self).__name__} in training mode (batch statistics) is not supported: "
-                             f"call .eval() on the model")
+            raise UnsupportedOpError(f"{type(self).__name__} in training mode (batch statistics) is not supported: "
+                                     f"call .eval() on the model")
         return batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias, False,
                           0.0, self.eps)
 
@@ -239,7 +242,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     recorded = ctx().recorded_output()
     if not isinstance(recorded, Tensor) or recorded.value is None:
-        raise ValueError("dropout whose recorded output is not a tensor is not supported")
+        raise UnsupportedOpError("dropout whose recorded output is not a tensor is not supported")
     scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
     mask = np.where(recorded.value != 0, scale, 0.0).astype(input.dtype.name)
     mask_tensor = Tensor(static_dims(mask.shape, "dropout_mask"), input.dtype, value=mask,
@@ -258,7 +261,7 @@ class _DropoutNd(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+            raise ModelError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p, self.inplace = p, inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
@@ -295,7 +298,7 @@ class Dropout3d(_DropoutNd):
 class _AlphaDropoutBase(_DropoutNd):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if self.training and self.p > 0:
-            raise ValueError(f"{type(self).__name__} in training mode is not supported")
+            raise UnsupportedOpError(f"{type(self).__name__} in training mode is not supported")
         return input
 
 

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 
 from returnn.tensor import Dim
 
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.nn.module import Module
 from pt2r.torch.ops.build import ctx, make
@@ -27,11 +28,11 @@ _MODES = {"constant": "constant", "reflect": "reflect", "replicate": "replicatio
 @op("torch.nn.functional.pad")
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:  # noqa: A002
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(f"invalid pad {pad} for a {input.ndim}-d tensor")
+        raise ModelError(f"invalid pad {pad} for a {input.ndim}-d tensor")
     if mode not in _MODES:
-        raise ValueError(f"pad mode {mode!r} is not supported")
+        raise UnsupportedOpError(f"pad mode {mode!r} is not supported")
     if any(p < 0 for p in pad):
-        raise ValueError("negative padding (cropping) is not supported")
+        raise UnsupportedOpError("negative padding (cropping) is not supported")
     axes, paddings, dims = [], [], list(input.dims)
     for i in range(len(pad) // 2):
         axis = input.ndim - 1 - i
@@ -49,7 +50,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
              for a in axes], "mode": _MODES[mode], "handle_dynamic_dims": False}
     if mode == "constant":
         if not math.isfinite(float(value or 0.0)):
-            raise ValueError("padding with a non-finite constant is not supported")
+            raise UnsupportedOpError("padding with a non-finite constant is not supported")
         layer["value"] = float(value or 0.0)
     out = make(layer, dims, dtype=input.dtype)
     if mode == "constant" and not value:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from returnn.tensor import Dim
 
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.dims import canonical
@@ -62,7 +63,7 @@ def _pool(name: str, n: int, input: Tensor, kernel_size: Any, stride: Any, paddi
           divisor_override: int | None = None) -> Tensor:
     _check_input(name, input, n)
     if not input.dtype.is_floating_point:
-        raise ValueError(f"{name} of {input.dtype.name} input is not supported")
+        raise UnsupportedOpError(f"{name} of {input.dtype.name} input is not supported")
     k = _ntuple(kernel_size, n, "kernel_size")
     s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else _ntuple(stride, n, "stride")
     p, dl = _ntuple(padding, n, "padding"), _ntuple(dilation, n, "dilation")
@@ -107,7 +108,7 @@ def _pool(name: str, n: int, input: Tensor, kernel_size: Any, stride: Any, paddi
 
 def _no_indices(name: str, return_indices: bool) -> None:
     if return_indices:
-        raise ValueError(f"{name} with return_indices=True is not supported")
+        raise UnsupportedOpError(f"{name} with return_indices=True is not supported")
 
 
 @op("torch.nn.functional.max_pool1d", "torch.max_pool1d")
@@ -143,7 +144,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 
 def _adaptive(name: str, n: int, input: Tensor, output_size: Any, reduce: str) -> Tensor:  # noqa: A002
     if input.ndim not in (n + 1, n + 2):
-        raise ValueError(f"{name} of {input.ndim}-d input is not supported")
+        raise ModelError(f"{name} of {input.ndim}-d input is not supported")
     sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * n
     dims, raw = list(input.dims), list(input.layer.output.dims)
     expr = "x"
@@ -154,8 +155,8 @@ def _adaptive(name: str, n: int, input: Tensor, output_size: Any, reduce: str) -
         a, size = raw.index(d), int(size)
         if d.dimension is None:
             if size != 1:
-                raise ValueError(f"{name} to size {size} along the dynamic axis {d.description} is not supported "
-                                 "(only to size 1)")
+                raise UnsupportedOpError(f"{name} to size {size} along the dynamic axis {d.description} is not "
+                                         "supported (only to size 1)")
             expr = f"tf.reduce_{reduce}({expr}, axis={a}, keepdims=True)"
         else:
             length, rank = d.dimension, len(raw)
@@ -203,12 +204,12 @@ def _dynamic_factor(d: Dim, in_size: int, size: Any, scale_factor: Any) -> int:
         s = int(size) // in_size
         if isinstance(size, SizeValue) and s * in_size == int(size) and (size.dim == d or size.dim == canonical(d * s)):
             return s
-        raise ValueError(f"interpolate to size {int(size)} along the dynamic axis {d.description} is not supported: "
-                         "the net would only fit the recorded length (give scale_factor, or a size computed from "
-                         "x.shape, such as x.shape[-1] * 2)")
+        raise UnsupportedOpError(f"interpolate to size {int(size)} along the dynamic axis {d.description} is not "
+                                 "supported: the net would only fit the recorded length (give scale_factor, or a size "
+                                 "computed from x.shape, such as x.shape[-1] * 2)")
     if float(scale_factor) != int(scale_factor) or scale_factor < 1:
-        raise ValueError(f"interpolate by scale_factor {scale_factor} along the dynamic axis {d.description} is not "
-                         "supported (only integer factors)")
+        raise UnsupportedOpError(f"interpolate by scale_factor {scale_factor} along the dynamic axis {d.description} "
+                                 "is not supported (only integer factors)")
     return int(scale_factor)
 
 
@@ -248,11 +249,11 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
                 antialias: bool = False) -> Tensor:
     n = input.ndim - 2
     if mode not in _MODES.get(n, ()):
-        raise ValueError(f"interpolate with mode={mode!r} on {input.ndim}-d input is not supported")
+        raise UnsupportedOpError(f"interpolate with mode={mode!r} on {input.ndim}-d input is not supported")
     if antialias:
-        raise ValueError("interpolate with antialias=True is not supported")
+        raise UnsupportedOpError("interpolate with antialias=True is not supported")
     if (size is None) == (scale_factor is None):
-        raise ValueError("interpolate needs either size or scale_factor")
+        raise ModelError("interpolate needs either size or scale_factor")
     sizes = size if size is None or isinstance(size, (tuple, list)) else (size,) * n
     factors = scale_factor if scale_factor is None or isinstance(scale_factor, (tuple, list)) else (scale_factor,) * n
     given = factors is not None and not recompute_scale_factor  # torch's kernel gets the factor: scale 1 / factor
@@ -280,7 +281,7 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
     if mode == "area":  # torch's: an adaptive average pool
         out_sizes = {i: out_dim.dimension for i, out_dim, _, _ in plan}
         if None in out_sizes.values():
-            raise ValueError("interpolate with mode='area' along a dynamic axis is not supported")
+            raise UnsupportedOpError("interpolate with mode='area' along a dynamic axis is not supported")
         return _adaptive("interpolate", n, input, [out_sizes.get(i) for i in range(2, input.ndim)], "mean")
     dims, raw = list(input.dims), list(input.layer.output.dims)
     expr = "x"

@@ -5,10 +5,11 @@ Each is one ``eval`` layer on the raw tensors of its sources (their layers' axis
 the TF kernel. Torch computes them on the padded batch, and so does the net: flipping or rolling
 the dynamic time axis moves padding frames into the sequences, sorting and topk over time rank the
 padding frames too, exactly as torch does. A count ``k`` on a dynamic axis gives the dim
-``time * k`` by dim arithmetic, so the result stays dynamic.
+``time * k`` by dim arithmetic, so the result stays dynamic; a count that is a dynamic size
+repeats a new or size-1 axis to that size's dim (an ``expand``).
 
 Along the batch axis none of them is supported: the batch entries would move away from the
-sequence lengths RETURNN keeps for them.
+sequence lengths RETURNN keeps for them (repeating a size-1 axis to the batch size is an expand).
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from typing import Any, Sequence
 import numpy as np
 from returnn.tensor import Dim
 
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.build import ctx, fresh_dim, make, unify
 from pt2r.torch.ops.registry import op
 from pt2r.torch.ops.shape import as_view, dim_value, new_dim, norm_axis
-from pt2r.torch.ops.view import flatten, shape_arg
+from pt2r.torch.ops.view import expand, flatten, shape_arg
 
 #: what ``x.topk``/``x.sort`` return (torch.return_types.topk/sort): a tuple with ``values`` and ``indices``
 TopkResult = namedtuple("topk", ["values", "indices"])
@@ -51,15 +53,15 @@ def _raw(x: Tensor) -> list[Dim]:
 
 def _not_batch(x: Tensor, axis: int, what: str) -> None:
     if x.dims[axis].is_batch_dim():
-        raise ValueError(f"{what} along the batch axis is not supported")
+        raise UnsupportedOpError(f"{what} along the batch axis is not supported")
 
 
 def _count(n: Any, what: str) -> int:
     """A repeat count or shift: a Python int (a size of a dynamic axis would change with its length)."""
     if isinstance(n, Tensor):
-        raise ValueError(f"{what} given as a tensor is not supported")
+        raise UnsupportedOpError(f"{what} given as a tensor is not supported")
     if isinstance(n, SizeValue) and (n.dim.dimension is None or n.dim.is_batch_dim()):
-        raise ValueError(f"{what} computed from a dynamic size is not supported")
+        raise UnsupportedOpError(f"{what} computed from a dynamic size is not supported")
     return int(n)
 
 
@@ -80,13 +82,24 @@ def _times(d: Dim, k: int, what: str) -> Dim:
 
 @op("Tensor.repeat")
 def repeat(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
-    """Tiling: axis i holds ``sizes[i]`` copies of the whole axis; extra counts add leading axes."""
-    counts = [_count(n, "a repeat count") for n in shape_arg(sizes)]
+    """Tiling: axis i holds ``sizes[i]`` copies of the whole axis; extra counts add leading axes. A count
+    that is a dynamic size (``x.unsqueeze(0).repeat(b, 1, 1)``) on a new or size-1 axis repeats it to that
+    size: the axis becomes the size's dim (an ``expand``), so it follows the batch or length."""
+    sizes = shape_arg(sizes)
+    lead = len(sizes) - input.ndim
+    dynamic = [i for i, n in enumerate(sizes) if isinstance(n, SizeValue) and _varies(n.dim)]
+    if dynamic and lead >= 0:
+        if any(i >= lead and input.dims[i - lead].dimension != 1 for i in dynamic):
+            raise UnsupportedOpError("a repeat count computed from a dynamic size is supported on new and size-1 axes "
+                                     "only")
+        input = expand(input, *[sizes[i] if i in dynamic else (1 if i < lead else -1) for i in range(len(sizes))])
+        sizes = [1 if i in dynamic else n for i, n in enumerate(sizes)]
+    counts = [_count(n, "a repeat count") for n in sizes]
     lead = len(counts) - input.ndim
     if lead < 0:
-        raise ValueError(f"repeat with {len(counts)} counts for a {input.ndim}-d tensor")
+        raise ModelError(f"repeat with {len(counts)} counts for a {input.ndim}-d tensor")
     if 0 in counts:
-        raise ValueError("repeat with a count of 0 (an empty result) is not supported")
+        raise UnsupportedOpError("repeat with a count of 0 (an empty result) is not supported")
     new = [new_dim(n, f"repeat{i}") for i, n in enumerate(counts[:lead])]
     out = dict(zip(input.dims, input.dims))
     for i, (d, k) in enumerate(zip(input.dims, counts[lead:])):
@@ -113,7 +126,7 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: Any = None, *,  #
     """Each entry repeated in place: an int count (the dim ``time * k`` on the dynamic axis), or a
     tensor of counts known at conversion (a constant) along a static axis."""
     if repeats is None:
-        raise ValueError("repeat_interleave(repeats) without an input tensor is not supported")
+        raise UnsupportedOpError("repeat_interleave(repeats) without an input tensor is not supported")
     x = input if dim is not None or input.ndim == 1 else flatten(input)
     axis = norm_axis(0 if dim is None else dim, x.ndim)
     _not_batch(x, axis, "repeat_interleave")
@@ -121,23 +134,23 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: Any = None, *,  #
     r = _raw(x).index(d)
     if isinstance(repeats, Tensor):
         if repeats.value is None:
-            raise ValueError("repeat_interleave with repeats computed in the net is not supported")
+            raise UnsupportedOpError("repeat_interleave with repeats computed in the net is not supported")
         counts = np.asarray(repeats.value).reshape(-1)
         if counts.size == 1:
             repeats = int(counts[0])
         elif d.dimension is None:
-            raise ValueError(f"repeat_interleave with a tensor of repeats along the dynamic axis {d.description} "
-                             f"is not supported")
+            raise UnsupportedOpError("repeat_interleave with a tensor of repeats along the dynamic axis "
+                                     f"{d.description} is not supported")
         else:
             positions = np.repeat(np.arange(d.dimension), counts).tolist()
             if not positions:
-                raise ValueError("repeat_interleave to an empty result is not supported")
+                raise UnsupportedOpError("repeat_interleave to an empty result is not supported")
             out_dim = new_dim(len(positions), "repeat_interleave")
             return _eval([x], f"tf.gather(x0, {positions}, axis={r})", [out_dim if e == d else e for e in _raw(x)],
                          [out_dim if e == d else e for e in x.dims], x.dtype)
     k = _count(repeats, "a repeat count")
     if k < 1:
-        raise ValueError(f"repeat_interleave with a count of {k} is not supported")
+        raise UnsupportedOpError(f"repeat_interleave with a count of {k} is not supported")
     out_dim = _times(d, k, "repeat_interleave")
     return _eval([x], f"tf.repeat(x0, {k}, axis={r})", [out_dim if e == d else e for e in _raw(x)],
                  [out_dim if e == d else e for e in x.dims], x.dtype)
@@ -167,7 +180,7 @@ def flip(input: Tensor, *dims: Any, **kwargs: Any) -> Tensor:  # noqa: A002
 @op("torch.fliplr", "Tensor.fliplr")
 def fliplr(input: Tensor) -> Tensor:  # noqa: A002
     if input.ndim < 2:
-        raise ValueError("fliplr of a tensor of less than 2 dims")
+        raise ModelError("fliplr of a tensor of less than 2 dims")
     return flip(input, [1])
 
 
@@ -181,12 +194,12 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
     """Shifted cyclically; on the dynamic time axis over the padded length, as torch."""
     if dims is None:
         if input.ndim != 1:
-            raise ValueError(f"roll without dims (over the flattened {input.ndim}-d tensor) is not supported")
+            raise UnsupportedOpError(f"roll without dims (over the flattened {input.ndim}-d tensor) is not supported")
         dims = 0
     shifts = [_count(s, "a roll shift") for s in (shifts if isinstance(shifts, (tuple, list)) else [shifts])]
     axes = _raw_axes(input, dims, "roll")
     if len(shifts) != len(axes):
-        raise ValueError(f"roll with {len(shifts)} shifts for {len(axes)} dims")
+        raise ModelError(f"roll with {len(shifts)} shifts for {len(axes)} dims")
     return _same_dims(input, f"tf.roll(x0, {shifts}, {axes})")
 
 
@@ -194,7 +207,7 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
 
 def _check_index(index: Tensor, what: str) -> None:
     if index.dtype not in (_dtype.int64, _dtype.int32, _dtype.int16, _dtype.int8, _dtype.uint8):
-        raise ValueError(f"{what} with a {index.dtype} index is not supported")
+        raise ModelError(f"{what} with a {index.dtype} index is not supported")
 
 
 @op("torch.index_select", "Tensor.index_select")
@@ -204,7 +217,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A00
     axis = norm_axis(dim, input.ndim)
     _not_batch(input, axis, "index_select")
     if index.ndim > 1:
-        raise ValueError(f"index_select with a {index.ndim}-d index")
+        raise ModelError(f"index_select with a {index.ndim}-d index")
     d = input.dims[axis]
     out_dim = index.dims[0] if index.ndim else new_dim(1, "index_select")
     if out_dim in input.dims and out_dim != d:  # an axis of the same dim in the input (time by time)
@@ -222,7 +235,7 @@ def _take_along(x: Tensor, index: Tensor, axis: int, what: str, broadcasts: bool
     axes, then ``axis``, for ``tf.gather`` with ``batch_dims``."""
     _check_index(index, what)
     if x.ndim != index.ndim:
-        raise ValueError(f"{what} with a {index.ndim}-d index for a {x.ndim}-d tensor")
+        raise ModelError(f"{what} with a {index.ndim}-d index for a {x.ndim}-d tensor")
     _not_batch(x, axis, what)
     out = list(index.dims)
     broadcast = False
@@ -238,8 +251,8 @@ def _take_along(x: Tensor, index: Tensor, axis: int, what: str, broadcasts: bool
             broadcast = True
             out[i] = x.dims[i] if b == 1 else index.dims[i]
         else:
-            raise ValueError(f"{what} with an index of size {b} on axis {i}, where the input has {a}, "
-                             f"is not supported")
+            raise UnsupportedOpError(f"{what} with an index of size {b} on axis {i}, where the input has {a}, "
+                                     f"is not supported")
     order = [i for i in range(x.ndim) if i != axis] + [axis]
     px = [_raw(x).index(x.dims[i]) for i in order]
     pi = [_raw(index).index(index.dims[i]) for i in order]
@@ -262,7 +275,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
 def take_along_dim(input: Tensor, indices: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
     if dim is None:
         if input.ndim != 1 or indices.ndim != 1:
-            raise ValueError("take_along_dim without dim (over the flattened tensors) is not supported")
+            raise UnsupportedOpError("take_along_dim without dim (over the flattened tensors) is not supported")
         dim = 0
     return _take_along(input, indices, norm_axis(dim, input.ndim), "take_along_dim", broadcasts=True)
 
@@ -272,7 +285,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: Any = None) -> Tensor:  
 def _sortable(input: Tensor, axis: int, what: str) -> int:  # noqa: A002
     """The raw axis ``axis`` of ``input``, after checking ``what`` can order along it."""
     if input.dtype in (_dtype.bool, _dtype.uint8) or input.dtype.is_complex:
-        raise ValueError(f"{what} of a {input.dtype} tensor is not supported")
+        raise UnsupportedOpError(f"{what} of a {input.dtype} tensor is not supported")
     _not_batch(input, axis, what)
     return _raw(input).index(input.dims[axis])
 
@@ -283,7 +296,7 @@ def topk(input: Tensor, k: Any, dim: int = -1, largest: bool = True, sorted: boo
     time it ranks the padded frames, as torch does. Of equal values TF takes the first ones; torch's
     choice among them is unspecified, so with ties the indices may differ (the replay's check says so)."""
     if not sorted:
-        raise ValueError("topk with sorted=False is not supported (torch's order of the values is unspecified)")
+        raise UnsupportedOpError("topk with sorted=False is not supported (torch's order of the values is unspecified)")
     axis = norm_axis(dim, input.ndim)
     r = _sortable(input, axis, "topk")
     k = _count(k, "topk's k")

@@ -24,6 +24,7 @@ from typing import Any, Sequence
 
 from returnn.tensor import Dim
 
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
@@ -111,12 +112,14 @@ def _projection(ev: _Eval, mode: str, product: str, params: dict[str, Tensor | N
 def _check_input(module: Module, input: Any, ndim: int) -> None:  # noqa: A002
     name = type(module).__name__
     if not isinstance(input, Tensor):
-        raise ValueError(f"{name} on a {type(input).__name__} (PackedSequence) is not supported: pass the padded "
-                         f"tensor (torch then runs every direction over the padding too)")
-    if input.ndim != ndim:
-        raise ValueError(f"{name} on {input.ndim}-d input is not supported (only batched {ndim}-d input)")
-    if input.dtype != _dtype.float32:
-        raise ValueError(f"{name} on {input.dtype} input is not supported (float32 only)")
+        raise UnsupportedOpError(f"{name} on a {type(input).__name__} (PackedSequence) is not supported: pass the "
+                                 f"padded tensor (torch then runs every direction over the padding too)")
+    if input.ndim != ndim:  # torch takes unbatched input too (one axis less), nothing else
+        error = UnsupportedOpError if input.ndim == ndim - 1 else ModelError
+        raise error(f"{name} on {input.ndim}-d input is not supported (only batched {ndim}-d input)")
+    if input.dtype != _dtype.float32:  # torch wants the weights' dtype: a float (or complex) one
+        error = UnsupportedOpError if input.dtype.is_floating_point or input.dtype.is_complex else ModelError
+        raise error(f"{name} on {input.dtype} input is not supported (float32 only)")
 
 
 class _RNNBase(Module):
@@ -153,8 +156,8 @@ class _RNNBase(Module):
     def forward(self, input: Tensor, hx: Any = None) -> Any:  # noqa: A002
         _check_input(self, input, 3)
         if self.training and self.dropout > 0 and self.num_layers > 1:
-            raise ValueError(f"{type(self).__name__} with dropout={self.dropout} between layers in training mode "
-                             f"is not supported: call .eval() on the model")
+            raise UnsupportedOpError(f"{type(self).__name__} with dropout={self.dropout} between layers in training "
+                                     f"mode is not supported: call .eval() on the model")
         h0, c0 = (hx if hx is not None else (None, None)) if self.mode == "LSTM" else (hx, None)
         time, batch = (input.dims[1], input.dims[0]) if self.batch_first else (input.dims[0], input.dims[1])
         call = ctx().layer_name_for()
@@ -241,7 +244,7 @@ class LSTM(_RNNBase):
 class GRU(_RNNBase):
     def __init__(self, *args: Any, **kwargs: Any):
         if "proj_size" in kwargs:
-            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+            raise ModelError("proj_size argument is only supported for LSTM, not RNN or GRU")
         super().__init__("GRU", *args, **kwargs)
 
 
@@ -249,13 +252,13 @@ class GRU(_RNNBase):
 class RNN(_RNNBase):
     def __init__(self, *args: Any, **kwargs: Any):
         if "proj_size" in kwargs:
-            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+            raise ModelError("proj_size argument is only supported for LSTM, not RNN or GRU")
         if len(args) > 3:  # torch's positional order: input_size, hidden_size, num_layers, nonlinearity, ...
             nonlinearity, args = args[3], args[:3] + args[4:]
         else:
             nonlinearity = kwargs.pop("nonlinearity", "tanh")
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+            raise ModelError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", *args, **kwargs)
         self.nonlinearity = nonlinearity
 
@@ -327,6 +330,6 @@ class RNNCell(_RNNCellBase):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
                  device: Any = None, dtype: Any = None):
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
+            raise ModelError(f"Unknown nonlinearity: {nonlinearity}")
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, bias)
         self.nonlinearity = nonlinearity

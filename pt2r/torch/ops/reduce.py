@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence
 
 from returnn.tensor import Dim
 
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.build import broadcast, ctx, eval_layer, make, raw_axes, raw_eval, result_dtype
@@ -101,15 +102,15 @@ def _axes(x: Tensor, dim: Any) -> list[int]:
     elif isinstance(dim, (tuple, list)):
         dims = list(dim)
     else:
-        raise ValueError(f"reducing over dim={dim!r} is not supported")
+        raise UnsupportedOpError(f"reducing over dim={dim!r} is not supported")
     if x.ndim == 0:
         if any(int(d) not in (0, -1) for d in dims):
-            raise ValueError(f"dim {dims} out of range for a 0-d tensor")
+            raise ModelError(f"dim {dims} out of range for a 0-d tensor")
         return []
     if not dims:
         return list(range(x.ndim))
     if any(not -x.ndim <= int(d) < x.ndim for d in dims):
-        raise ValueError(f"dim {dims} out of range for a {x.ndim}-d tensor")
+        raise ModelError(f"dim {dims} out of range for a {x.ndim}-d tensor")
     return sorted({int(d) % x.ndim for d in dims})
 
 
@@ -137,7 +138,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
          axis: Any = None) -> Tensor:
     x = cast(input, dtype or input.dtype, name=aux_name("cast"))
     if not (x.dtype.is_floating_point or x.dtype.is_complex):
-        raise ValueError(f"mean of a {x.dtype} tensor is not supported (torch refuses it too)")
+        raise ModelError(f"mean of a {x.dtype} tensor is not supported (torch refuses it too)")
     return reduce_layer(x, "mean", _axes(x, _dim_arg(dim, axis)), keepdim)
 
 
@@ -154,7 +155,7 @@ def _extremum(input: Tensor, dim: Any, keepdim: bool, other: Any, mode: str, res
     if dim is None:
         return reduce_layer(input, mode, _axes(input, None))
     if not isinstance(dim, int):
-        raise ValueError(f"{mode} over dim={dim!r} is not supported (give one dim, or use a{mode})")
+        raise UnsupportedOpError(f"{mode} over dim={dim!r} is not supported (give one dim, or use a{mode})")
     axes = _axes(input, dim)
     return result(reduce_layer(input, mode, axes, keepdim),
                   reduce_layer(input, "arg" + mode, axes, keepdim, name=aux_name("indices")))
@@ -183,18 +184,18 @@ def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa
 @op("torch.logsumexp", "Tensor.logsumexp")
 def logsumexp(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
     if not input.dtype.is_floating_point:
-        raise ValueError(f"logsumexp of a {input.dtype} tensor is not supported")
+        raise UnsupportedOpError(f"logsumexp of a {input.dtype} tensor is not supported")
     return reduce_layer(input, "logsumexp", _axes(input, dim), keepdim)
 
 
 def _arg(input: Tensor, dim: Any, keepdim: bool, mode: str) -> Tensor:
     if dim is None and input.ndim != 1:
-        raise ValueError(f"{mode} over all axes of a {input.ndim}-d tensor (a flat index) is not supported")
+        raise UnsupportedOpError(f"{mode} over all axes of a {input.ndim}-d tensor (a flat index) is not supported")
     if dim is not None and not isinstance(dim, int):
-        raise ValueError(f"{mode} over dim={dim!r} is not supported")
+        raise UnsupportedOpError(f"{mode} over dim={dim!r} is not supported")
     axes = _axes(input, 0 if dim is None else dim)
     if not axes:
-        raise ValueError(f"{mode} of a 0-d tensor is not supported")
+        raise UnsupportedOpError(f"{mode} of a 0-d tensor is not supported")
     return reduce_layer(input, mode, axes, keepdim)
 
 
@@ -237,7 +238,7 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
 
 def _real(input: Tensor, what: str) -> None:  # noqa: A002
     if not input.dtype.is_floating_point:
-        raise ValueError(f"{what} of a {input.dtype} tensor is not supported")
+        raise ModelError(f"{what} of a {input.dtype} tensor is not supported")
 
 
 def _var_args(input: Tensor, dim: Any, unbiased: Any, correction: Any,  # noqa: A002
@@ -327,10 +328,10 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
          dtype: Any = None) -> Tensor:
     """A vector norm, as torch computes it for all but ``p="nuc"`` and 'fro' over more than 2 dims."""
     if out is not None:
-        raise ValueError("norm with out= is not supported")
+        raise UnsupportedOpError("norm with out= is not supported")
     if isinstance(p, str):
         if p != "fro" or (isinstance(dim, (tuple, list)) and len(dim) > 2):
-            raise ValueError(f"norm with p={p!r} over dim={dim!r} (a matrix norm) is not supported")
+            raise UnsupportedOpError(f"norm with p={p!r} over dim={dim!r} (a matrix norm) is not supported")
         p = 2
     return _vector_norm(input, 2 if p is None else p, dim, keepdim, dtype, "norm")
 
@@ -348,7 +349,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: Any = 1, eps: float = 1e-12,  
     """``x / max(norm(x, p, dim, keepdim=True), eps)``, in one layer."""
     _real(input, "normalize")
     if out is not None:
-        raise ValueError("normalize with out= is not supported")
+        raise UnsupportedOpError("normalize with out= is not supported")
     a = raw_axes(input, _axes(input, dim))
     return raw_eval(input, f"x / tf.maximum({_norm_expr(p, a, True)}, {float(eps)!r})", input.layer.output.dims,
                     input.dims, input.dtype)

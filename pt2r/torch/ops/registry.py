@@ -12,16 +12,19 @@ unsupported ops are reported all at once (`missing`).
 
 from __future__ import annotations
 
+import dis
+import os
 import sys
 from typing import Any, Callable
 
-from pt2r.errors import UnsupportedOpError
+from pt2r.errors import UnsupportedAttributeError, UnsupportedImportError, UnsupportedOpError
 
 OPS: dict[str, Callable[..., Any]] = {}
 MODULES: dict[str, type] = {}
 #: extra public names that are the same object as a registered name in torch (``torch.conv1d`` is ``F.conv1d``)
 ALIASES: dict[str, str] = {}
 _public: dict[str, Callable[..., Any]] = {}
+_TORCH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # pt2r/torch/
 
 
 def op(*names: str, aliases: tuple[str, ...] = ()) -> Callable:
@@ -70,16 +73,41 @@ def namespace(prefix: str) -> dict[str, Callable[..., Any]]:
     return {n.rpartition(".")[2]: public(n) for n in names}
 
 
-def unsupported(name: str) -> UnsupportedOpError:
-    """The error for model code touching something of torch the drop-in does not have."""
-    from pt2r.replay.context import _current, source_of
+def unsupported(name: str, *, attribute: bool = False) -> Exception:
+    """The error for model code touching something of torch the drop-in does not have.
+
+    With ``attribute``, ``name`` is a missing attribute (``torch.foo``, ``x.foo``): the error is then
+    also an ``AttributeError`` (so ``hasattr`` and ``getattr(obj, name, default)`` probe as on torch),
+    or an ``ImportError`` for ``from torch import foo``; asked by pt2r's own code, it is a plain
+    ``AttributeError`` (pt2r probing, or a bug in pt2r: not the model's use of an unsupported op)."""
+    from pt2r.replay.context import _current, is_internal_frame, source_of
     frame = sys._getframe(2)
+    if attribute:
+        asking = _asking_frame(sys._getframe(1))
+        if asking is not None and is_internal_frame(asking):
+            return AttributeError(f"pt2r's drop-in torch has no {name}")
     source = source_of(frame)
     call = _current.current_call_name() if _current is not None else None
     where = f" in call {call!r}" if call and call != "net" else ""
     at = f" at {source[0]}:{source[1]}" if source else ""
-    return UnsupportedOpError(f"{name} is not supported by pt2r's drop-in torch{where}{at}. "
-                              f"See docs/supported-ops.md for what is.")
+    message = f"{name} is not supported by pt2r's drop-in torch{where}{at}. See docs/supported-ops.md for what is."
+    if not attribute:
+        return UnsupportedOpError(message)
+    if asking is not None and 0 <= asking.f_lasti and asking.f_code.co_code[asking.f_lasti] == _IMPORT_FROM:
+        return UnsupportedImportError(message)
+    return UnsupportedAttributeError(message)
+
+
+_IMPORT_FROM = dis.opmap["IMPORT_FROM"]
+
+
+def _asking_frame(frame: Any) -> Any:
+    """The frame whose attribute access reached the drop-in's ``__getattr__`` (namespace modules and
+    ``Tensor``) and this error."""
+    while frame is not None and frame.f_code.co_name in ("unsupported", "resolve", "__getattr__") \
+            and frame.f_code.co_filename.startswith(_TORCH_DIR):
+        frame = frame.f_back
+    return frame
 
 
 def missing(meta: dict[str, Any]) -> list[dict[str, Any]]:

@@ -7,7 +7,8 @@ arithmetic (``x[:, 1:]`` has ``time - 1``); negative starts on a dynamic axis
 with an ``eval`` layer. Positions computed from the length (``x[:, t - 1]``)
 become such offsets from the end. A slice that ends at a fixed position of a
 dynamic axis (``x[:, :5]``) has a static size: the report lists it as tied
-to the recorded length.
+to the recorded length. A slice ending at the length of another dynamic dim
+(``x[:, :y.shape[1]]``, ``min(t1, t2)``) has that dim (`_slice_to_length`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from typing import Any, Sequence
 
 from returnn.tensor import Dim, batch_dim
 
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
+from pt2r.torch.ops import indexing
 from pt2r.torch.ops.build import ctx, make, unify
 from pt2r.torch.ops.registry import op
 
@@ -63,7 +66,7 @@ def dim_value(d: Dim) -> int:
 def norm_axis(axis: Any, ndim: int) -> int:
     axis = int(axis)
     if not -ndim <= axis < max(ndim, 1):
-        raise ValueError(f"axis {axis} is out of range for a {ndim}-d tensor")
+        raise ModelError(f"axis {axis} is out of range for a {ndim}-d tensor")
     return axis % ndim if ndim else 0
 
 
@@ -91,7 +94,7 @@ def _aligned(tensors: Sequence[Tensor], skip: int | None) -> list[Tensor]:
     """The tensors with each axis (but ``skip``) the same dim, as torch lines them up by position."""
     ndim = tensors[0].ndim
     if any(t.ndim != ndim for t in tensors):
-        raise ValueError(f"tensors of different ranks {[t.ndim for t in tensors]}")
+        raise ModelError(f"tensors of different ranks {[t.ndim for t in tensors]}")
     out = list(tensors)
     for axis in range(ndim):
         if axis == skip:
@@ -108,7 +111,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, axis: int | None = None) -> Ten
     tensors = list(tensors)
     axis = norm_axis(dim, tensors[0].ndim)
     if any(t.dims[axis].is_batch_dim() for t in tensors):
-        raise ValueError("cat along the batch axis is not supported")
+        raise UnsupportedOpError("cat along the batch axis is not supported")
     tensors = _aligned(tensors, axis)
     if len(tensors) == 1:
         return tensors[0]
@@ -173,34 +176,85 @@ def _from_end(d: Dim, value: Any) -> Any:
         return value
     off = _offset(d, value.dim)
     if off is None or off > 0:
-        raise ValueError(f"a position on the dynamic axis {d.description} computed from another size is not "
-                         f"supported")
+        raise UnsupportedOpError(f"a position on the dynamic axis {d.description} computed from another size is not "
+                                 f"supported")
     return off or None
+
+
+def _other_length(d: Dim, stop: SizeValue) -> bool:
+    """Whether ``stop``, a slice's end on dynamic axis ``d``, is the length of another dynamic dim (not
+    computed from ``d``'s own length)."""
+    other = stop.dim
+    return other.dimension is None and not other.is_batch_dim() and _offset(d, other) is None
+
+
+def _slice_to_length(x: Tensor, axis: int, item: slice, step: int) -> Tensor:
+    """``x[:, start:n]`` on dynamic axis ``d`` with ``n`` the length of another dim ``e`` (``x[:, :t2]``,
+    ``min(t, t2)`` in SEW): the result's axis is ``e`` (or ``e - start``, strided), so the net stays dynamic,
+    cut at ``e``'s padded length at run time by an ``eval`` layer. Where the dims' arithmetic shows ``e``
+    always has ``d``'s size (`dims.same_size`), nothing is cut. Else the net relies on ``e`` being no longer
+    than ``d`` (as it was recorded; torch would stop at ``d``'s end), which the report notes."""
+    from pt2r.torch.dims import same_size
+    from pt2r.torch.ops.elementwise import size_scalar
+
+    d, stop = x.dims[axis], item.stop
+    n, m = dim_value(d), int(stop)
+    if same_size(d, stop.dim) or m > n:
+        if m > n:
+            ctx().note_dynamic_branch(f"slice {item} of {d.description} (length {n}) to the length of "
+                                      f"{stop.dim.description} ({m}) assumes that is no shorter")
+        return slice_axis(x, axis, slice(item.start, None, item.step))
+    start = item.start
+    if start is None:
+        start = 0
+    if isinstance(start, SizeValue) or int(start) < 0:
+        raise UnsupportedOpError(f"a slice of the dynamic axis {d.description} from {start} to the length of "
+                                 f"{stop.dim.description} is not supported (only from a fixed position)")
+    start = int(start)
+    if m <= start:
+        raise UnsupportedOpError("slices with no elements are not supported")
+    ctx().note_dynamic_branch(f"slice {item} of {d.description} to the length of {stop.dim.description} "
+                              f"assumes that is no longer (at most {n} as recorded)")
+    out_dim = stop.dim.sub_left(start) if start else stop.dim
+    if step != 1:
+        out_dim = out_dim.ceildiv_right(step)
+    ctx().dim_values.setdefault(out_dim, len(range(start, m, step)))
+    raw = list(x.layer.output.dims)
+    r = raw.index(d)
+    out_raw = [out_dim if e == d else e for e in raw]
+    static = [None if e.is_batch_dim() else e.dimension for e in out_raw]
+    index = ", ".join([":"] * r + [f"{start}:tf.cast(source(1, auto_convert=False), tf.int32):{step}"])
+    return make({"class": "eval", "from": [x, size_scalar(stop)],
+                 "eval": f"tf.ensure_shape(source(0, auto_convert=False)[{index}], {static})",
+                 "out_type": {"dim_tags": out_raw, "dtype": x.dtype.name}},
+                [out_dim if e == d else e for e in x.dims], dtype=x.dtype)
 
 
 def slice_axis(x: Tensor, axis: int, item: slice) -> Tensor:
     step = 1 if item.step is None else int(item.step)
     if step <= 0:
-        raise ValueError(f"slicing with step {step} is not supported (torch needs positive steps)")
+        raise ModelError(f"slicing with step {step} is not supported (torch needs positive steps)")
     d = x.dims[axis]
     n = dim_value(d)
     if d.is_batch_dim() or d.dimension is not None:
         if any(isinstance(v, SizeValue) and v.dim.dimension is None and v.dim != d for v in (item.start, item.stop)):
-            raise ValueError("slicing at a dynamic size is not supported")
+            raise UnsupportedOpError("slicing at a dynamic size is not supported")
         start, stop, step = slice(item.start, item.stop, step).indices(n)
         length = len(range(start, stop, step))
         if length == n:
             return x
         if d.is_batch_dim():
-            raise ValueError("slicing the batch axis is not supported")
+            raise UnsupportedOpError("slicing the batch axis is not supported")
         if length == 0:
-            raise ValueError("slices with no elements are not supported")
+            raise UnsupportedOpError("slices with no elements are not supported")
         out_dim = new_dim(length, "slice")
         return make({"class": "slice", "from": x, "axis": d, "slice_start": start, "slice_end": stop,
                      "slice_step": step, "out_dim": out_dim}, [*x.dims[:axis], out_dim, *x.dims[axis + 1:]],
                     dtype=x.dtype)
+    if isinstance(item.stop, SizeValue) and _other_length(d, item.stop):
+        return _slice_to_length(x, axis, item, step)
     if isinstance(item.start, SizeValue) and _from_end(d, item.start) is None:
-        raise ValueError("slices with no elements are not supported")
+        raise UnsupportedOpError("slices with no elements are not supported")
     start, stop = _from_end(d, item.start), _from_end(d, item.stop)
     if start is not None and start <= -n or stop is not None and stop >= n:
         ctx().note_dynamic_branch(f"slice {item} of {d.description} (length {n}) assumes the recorded length")
@@ -209,14 +263,14 @@ def slice_axis(x: Tensor, axis: int, item: slice) -> Tensor:
     if start is None and stop is None and step == 1:
         return x
     if start is not None and start >= n or stop is not None and 0 <= stop <= (start or 0):
-        raise ValueError("slices with no elements are not supported")
+        raise UnsupportedOpError("slices with no elements are not supported")
     if start is not None and start < 0:  # counted from the padded end: a static number of frames
         if stop is not None and stop >= 0:
-            raise ValueError(f"slice {item} of the dynamic axis {d.description} (from its end to a position from "
-                             f"its start) is not supported")
+            raise UnsupportedOpError(f"slice {item} of the dynamic axis {d.description} (from its end to a position "
+                                     "from its start) is not supported")
         length = len(range(n + start, n + (stop or 0), step))
         if length <= 0:
-            raise ValueError("slices with no elements are not supported")
+            raise UnsupportedOpError("slices with no elements are not supported")
         return _eval_index(x, axis, slice(start, stop, step), new_dim(length, "slice"))
     if stop is not None and stop >= 0:
         ctx().note_dynamic_branch(f"slice {item} of {d.description} needs a length of at least {stop}")
@@ -233,15 +287,15 @@ def slice_axis(x: Tensor, axis: int, item: slice) -> Tensor:
 def select_axis(x: Tensor, axis: int, index: int) -> Tensor:
     d = x.dims[axis]
     if d.is_batch_dim():
-        raise ValueError("indexing the batch axis is not supported")
+        raise UnsupportedOpError("indexing the batch axis is not supported")
     n = dim_value(d)
     if isinstance(index, SizeValue) and (d.dimension is None or index.dim.dimension is None):
         if d.dimension is not None or _from_end(d, index) is None:
-            raise ValueError(f"indexing axis {axis} at a dynamic size is not supported")
+            raise UnsupportedOpError(f"indexing axis {axis} at a dynamic size is not supported")
         index = _from_end(d, index)
     index = int(index)
     if not -n <= index < n:
-        raise ValueError(f"index {index} is out of range for axis {axis} of size {n}")
+        raise ModelError(f"index {index} is out of range for axis {axis} of size {n}")
     if index < 0 and d.dimension is None:
         return _eval_index(x, axis, index, None)
     return make({"class": "gather", "from": x, "axis": d, "position": index % n},
@@ -250,16 +304,19 @@ def select_axis(x: Tensor, axis: int, index: int) -> Tensor:
 
 @op("Tensor.__getitem__")
 def getitem(input: Tensor, index: Any) -> Tensor:  # noqa: A002
+    if indexing.is_advanced(index):
+        return indexing.getitem(input, index)
     items = list(index) if isinstance(index, tuple) else [index]
     for item in items:
         if not (item is None or item is Ellipsis or isinstance(item, (numbers.Integral, slice))) \
                 or isinstance(item, (bool, Tensor)):
-            raise ValueError(f"indexing with {type(item).__name__} is not supported (only ints, slices, None, ...)")
+            raise UnsupportedOpError(f"indexing with {type(item).__name__} is not supported (only ints, slices, "
+                                     "None, ...)")
     if items.count(Ellipsis) > 1:
-        raise ValueError("an index with more than one '...'")
+        raise ModelError("an index with more than one '...'")
     used = sum(1 for item in items if item is not None and item is not Ellipsis)
     if used > input.ndim:
-        raise ValueError(f"too many indices for a {input.ndim}-d tensor")
+        raise ModelError(f"too many indices for a {input.ndim}-d tensor")
     if Ellipsis in items:
         at = items.index(Ellipsis)
         items[at:at + 1] = [slice(None)] * (input.ndim - used)
@@ -291,13 +348,13 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa:
 def _pieces(x: Tensor, axis: int, sizes: list[Any]) -> tuple[Tensor, ...]:
     d = x.dims[axis]
     if d.is_batch_dim():
-        raise ValueError("splitting the batch axis is not supported")
+        raise UnsupportedOpError("splitting the batch axis is not supported")
     out, start = [], 0
     for i, size in enumerate(sizes):
         last = i == len(sizes) - 1
         if d.dimension is None and not last and isinstance(size, SizeValue):
-            raise ValueError(f"split of the dynamic axis {d.description} is supported with static sizes before "
-                             f"the last piece only")
+            raise UnsupportedOpError(f"split of the dynamic axis {d.description} is supported with static sizes before "
+                                     f"the last piece only")
         out.append(slice_axis(x, axis, slice(start, None if last and d.dimension is None else start + int(size))))
         start += int(size)
     return tuple(out)
@@ -312,14 +369,14 @@ def split(tensor: Tensor, split_size_or_sections: Any = None, dim: int = 0, spli
     n = dim_value(tensor.dims[axis])
     if isinstance(split_size_or_sections, int):
         if tensor.dims[axis].dimension is None:
-            raise ValueError("split into pieces of one size along a dynamic axis is not supported (the number of "
-                             "pieces depends on its length); give the sizes")
+            raise UnsupportedOpError("split into pieces of one size along a dynamic axis is not supported (the number "
+                                     "of pieces depends on its length); give the sizes")
         size = int(split_size_or_sections)
         sizes = [min(size, n - s) for s in range(0, n, size)]
     else:
         sizes = list(split_size_or_sections)
         if sum(int(s) for s in sizes) != n:
-            raise ValueError(f"split sizes {sizes} do not sum to {n}")
+            raise ModelError(f"split sizes {sizes} do not sum to {n}")
     return _pieces(tensor, axis, sizes)
 
 
@@ -327,7 +384,7 @@ def split(tensor: Tensor, split_size_or_sections: Any = None, dim: int = 0, spli
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     axis = norm_axis(dim, input.ndim)
     if input.dims[axis].dimension is None:
-        raise ValueError("chunk along a dynamic axis is not supported (the pieces depend on its length)")
+        raise UnsupportedOpError("chunk along a dynamic axis is not supported (the pieces depend on its length)")
     n = dim_value(input.dims[axis])
     size = -(-n // int(chunks))
     return _pieces(input, axis, [min(size, n - s) for s in range(0, n, size)])
@@ -337,7 +394,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # no
 def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     axis = norm_axis(dim, input.ndim)
     if input.dims[axis].dimension is None:
-        raise ValueError("unbind along a dynamic axis is not supported")
+        raise UnsupportedOpError("unbind along a dynamic axis is not supported")
     return tuple(select_axis(input, axis, i) for i in range(dim_value(input.dims[axis])))
 
 
@@ -345,5 +402,5 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
 def iterate(input: Tensor) -> tuple[Tensor, ...]:  # noqa: A002
     """Iterating a tensor (``q, k, v = x``): its slices along axis 0, as torch's ``x.unbind(0)``."""
     if input.ndim == 0:
-        raise ValueError("iterating a 0-d tensor is not supported (torch refuses it too)")
+        raise ModelError("iterating a 0-d tensor is not supported (torch refuses it too)")
     return unbind(input, 0)

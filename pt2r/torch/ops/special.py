@@ -12,6 +12,7 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
+from pt2r.errors import UnsupportedOpError
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops import elementwise
 from pt2r.torch.ops.activation import log_softmax_method, sigmoid, softmax_method
@@ -41,7 +42,7 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:  # noqa: A002
     """``log(z / (1 - z))``, ``z`` the input clamped to [eps, 1 - eps] if ``eps`` is given and not
     negative. Clamped as torch does (NaN stays NaN), the bounds in the input's dtype."""
     if eps is not None and not isinstance(eps, numbers.Real):
-        raise ValueError(f"logit with an eps of type {type(eps).__name__} is not supported")
+        raise UnsupportedOpError(f"logit with an eps of type {type(eps).__name__} is not supported")
     z = "{}"
     if eps is not None and eps >= 0:  # a negative eps: no clamping, as in torch
         lo = literal(eps, float_dtype(input.dtype))

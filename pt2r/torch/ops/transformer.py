@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pt2r.errors import UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.nn.module import Module, ModuleList
@@ -71,11 +72,11 @@ class TransformerEncoderLayer(Module):
         activation = _activation_name(self.activation)
         if activation is None:
             what = getattr(self.activation, "__qualname__", None) or repr(self.activation)
-            raise ValueError(f"TransformerEncoderLayer with activation {what} is not supported (only 'relu', "
-                             f"'gelu', F.relu, F.gelu)")
+            raise UnsupportedOpError(f"TransformerEncoderLayer with activation {what} is not supported (only 'relu', "
+                                     f"'gelu', F.relu, F.gelu)")
         if self.training and self.dropout_p:
-            raise ValueError(f"TransformerEncoderLayer with dropout={self.dropout_p} in training mode (random) is "
-                             f"not supported: call .eval() on the model")
+            raise UnsupportedOpError(f"TransformerEncoderLayer with dropout={self.dropout_p} in training mode "
+                                     "(random) is not supported: call .eval() on the model")
 
         def self_attention(x: Tensor) -> Tensor:
             return self.self_attn(x, x, x, attn_mask=src_mask, key_padding_mask=src_key_padding_mask,
@@ -121,8 +122,8 @@ class TransformerEncoder(Module):
                  enable_nested_tensor: bool = True, mask_check: bool = True):
         super().__init__()
         if not isinstance(encoder_layer, TransformerEncoderLayer):
-            raise ValueError(f"TransformerEncoder of a {type(encoder_layer).__name__} (not an "
-                             f"nn.TransformerEncoderLayer) is not supported")
+            raise UnsupportedOpError(f"TransformerEncoder of a {type(encoder_layer).__name__} (not an "
+                                     f"nn.TransformerEncoderLayer) is not supported")
         self.layers = ModuleList([encoder_layer.clone() for _ in range(num_layers)])
         self.num_layers, self.norm = num_layers, norm
         self.enable_nested_tensor, self.mask_check = enable_nested_tensor, mask_check
@@ -137,8 +138,8 @@ class TransformerEncoder(Module):
         nested = (self.use_nested_tensor and not self.layers[0].training and src.ndim == 3
                   and src_key_padding_mask is not None and mask is None)
         if nested and not self.mask_check:
-            raise ValueError("TransformerEncoder with enable_nested_tensor, mask_check=False and a "
-                             "src_key_padding_mask is not supported")
+            raise UnsupportedOpError("TransformerEncoder with enable_nested_tensor, mask_check=False and a "
+                                     "src_key_padding_mask is not supported")
         # is_causal=None: torch checks whether ``mask`` is causal, only to take the equivalent causal path
         output = src
         for layer in self.layers:
@@ -158,8 +159,8 @@ class Transformer(Module):
     builders directly). The encoder-decoder module itself is refused."""
 
     def __init__(self, *args: Any, **kwargs: Any):
-        raise ValueError("torch.nn.Transformer (the encoder-decoder module) is not supported; "
-                         "nn.TransformerEncoder and Transformer.generate_square_subsequent_mask are")
+        raise UnsupportedOpError("torch.nn.Transformer (the encoder-decoder module) is not supported; "
+                                 "nn.TransformerEncoder and Transformer.generate_square_subsequent_mask are")
 
     @staticmethod
     def generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = None) -> Tensor:

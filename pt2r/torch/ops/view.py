@@ -23,6 +23,7 @@ from typing import Any, Sequence
 
 from returnn.tensor import Dim, batch_dim
 
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
@@ -101,8 +102,8 @@ def _split_dims(d: Dim, sizes: list[int], hints: list[Any]) -> list[Dim]:
     merged = merged_batch(d) if d.is_batch_dim() else None
     if d.is_batch_dim():
         if merged is None or [dim_value(m) for m in merged] != sizes:
-            raise ValueError(f"splitting the batch axis into sizes {sizes} is not supported (only undoing a view "
-                             f"that merged it with other axes)")
+            raise UnsupportedOpError(f"splitting the batch axis into sizes {sizes} is not supported (only undoing a "
+                                     "view that merged it with other axes)")
         return merged
     op_ = d.derived_from_op
     if op_ is not None and op_.kind == "mul" and [dim_value(m) for m in op_.inputs] == sizes:
@@ -113,8 +114,8 @@ def _split_dims(d: Dim, sizes: list[int], hints: list[Any]) -> list[Dim]:
     if not dynamic:
         dynamic = [i for i, h in enumerate(hints) if isinstance(h, str)]
     if len(dynamic) != 1:
-        raise ValueError(f"splitting the dynamic axis {d.description} into sizes {sizes} is not supported: exactly "
-                         f"one of them must be dynamic (a size computed from x.shape, or -1)")
+        raise UnsupportedOpError(f"splitting the dynamic axis {d.description} into sizes {sizes} is not supported: "
+                                 "exactly one of them must be dynamic (a size computed from x.shape, or -1)")
     k = dynamic[0]
     static = functools.reduce(operator.mul, [n for i, n in enumerate(sizes) if i != k], 1)
     rest = hints[k] if isinstance(hints[k], Dim) else (d // static if static != 1 else d)
@@ -139,8 +140,8 @@ def _regroup(x: Tensor, groups: list[tuple[list[int], list[tuple[int, Any]]]]) -
         core_out = [(j, n, h) for j, (n, h) in enumerate(outs) if not _droppable(n, h)]
         if bool(core_in) != bool(core_out):
             what = core_in[0].description if core_in else "a new axis"
-            raise ValueError(f"a view that turns {what} into size-1 axes (its size is 1 only in this recording) "
-                             f"is not supported")
+            raise UnsupportedOpError(f"a view that turns {what} into size-1 axes (its size is 1 only in this "
+                                     "recording) is not supported")
         if len(core_in) > 1:
             pos = cur.dims.index(core_in[0])
             cur = _merge(cur, pos, pos + len(core_in))
@@ -181,13 +182,13 @@ def reshape_to(x: Tensor, shape: Sequence[Any]) -> Tensor:
     total = functools.reduce(operator.mul, sizes_in, 1)
     entries = [_entry(s) for s in shape]
     if sum(n == -1 for n, _ in entries) > 1:
-        raise ValueError(f"view with more than one -1 in {list(shape)}")
+        raise ModelError(f"view with more than one -1 in {list(shape)}")
     known = functools.reduce(operator.mul, [n for n, _ in entries if n != -1], 1)
     if known == 0 or total == 0:
-        raise ValueError("views of empty tensors are not supported")
+        raise UnsupportedOpError("views of empty tensors are not supported")
     entries = [(total // known, REST) if n == -1 else (n, h) for n, h in entries]
     if functools.reduce(operator.mul, [n for n, _ in entries], 1) != total:
-        raise ValueError(f"shape {list(shape)} is invalid for a tensor of shape {sizes_in}")
+        raise ModelError(f"shape {list(shape)} is invalid for a tensor of shape {sizes_in}")
     groups, i, j = [], 0, 0
     while i < len(sizes_in) or j < len(entries):
         ins, outs, p_in, p_out = [], [], 1, 1
@@ -209,7 +210,7 @@ def reshape_to(x: Tensor, shape: Sequence[Any]) -> Tensor:
                 p_out *= entries[j][0]
                 j += 1
             else:
-                raise ValueError(f"cannot group shape {sizes_in} into {list(shape)}")
+                raise UnsupportedOpError(f"cannot group shape {sizes_in} into {list(shape)}")
         groups.append((ins, outs))
     if len(groups) == x.ndim and all(len(ins) == 1 and len(outs) == 1 for ins, outs in groups):
         return as_view(x, x.dims)  # the same shape
@@ -219,7 +220,7 @@ def reshape_to(x: Tensor, shape: Sequence[Any]) -> Tensor:
 @op("Tensor.view")
 def view(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
-        raise ValueError(f"view as another dtype ({shape[0]!r}) is not supported")
+        raise UnsupportedOpError(f"view as another dtype ({shape[0]!r}) is not supported")
     return reshape_to(input, shape_arg(shape))
 
 
@@ -239,7 +240,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # 
         return reshape_to(input, [1])
     start, end = norm_axis(start_dim, input.ndim), norm_axis(end_dim, input.ndim)
     if start > end:
-        raise ValueError("flatten with start_dim after end_dim")
+        raise ModelError("flatten with start_dim after end_dim")
     if end == start:
         return as_view(input, input.dims)
     merged = functools.reduce(operator.mul, _sizes(input)[start:end + 1], 1)
@@ -256,7 +257,7 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[Any]) -> Tensor:  # noqa:
     known = functools.reduce(operator.mul, [n for n, _ in entries if n != -1], 1)
     entries = [(size // known, REST) if n == -1 else (n, h) for n, h in entries]
     if functools.reduce(operator.mul, [n for n, _ in entries], 1) != size:
-        raise ValueError(f"unflatten sizes {list(sizes)} do not multiply to {size}")
+        raise ModelError(f"unflatten sizes {list(sizes)} do not multiply to {size}")
     groups = [_keep(input, i) for i in range(input.ndim)]
     groups[axis] = ([axis], entries)
     return _regroup(input, groups)
@@ -276,7 +277,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
 @op("Tensor.t", "torch.t")
 def t(input: Tensor) -> Tensor:  # noqa: A002
     if input.ndim > 2:
-        raise ValueError("t() expects a tensor with at most 2 dims")
+        raise ModelError("t() expects a tensor with at most 2 dims")
     return as_view(input, input.dims[::-1])
 
 
@@ -290,7 +291,7 @@ def T(input: Tensor) -> Tensor:  # noqa: A002, N802  (torch's name)
 def mT(input: Tensor) -> Tensor:  # noqa: A002, N802  (torch's name)
     """The property ``x.mT``: the last two axes swapped."""
     if input.ndim < 2:
-        raise ValueError(f"mT of a {input.ndim}-d tensor is not supported (torch refuses it too)")
+        raise ModelError(f"mT of a {input.ndim}-d tensor is not supported (torch refuses it too)")
     return transpose(input, -2, -1)
 
 
@@ -303,7 +304,7 @@ def permute_method(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
 def permute(input: Tensor, dims: Sequence[int]) -> Tensor:  # noqa: A002
     order = [norm_axis(d, input.ndim) for d in dims]
     if sorted(order) != list(range(input.ndim)):
-        raise ValueError(f"permute dims {list(dims)} are not a permutation of {input.ndim} axes")
+        raise ModelError(f"permute dims {list(dims)} are not a permutation of {input.ndim} axes")
     return as_view(input, [input.dims[i] for i in order])
 
 
@@ -313,7 +314,7 @@ def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:  # noqa: A0
     dst = [destination] if isinstance(destination, int) else list(destination)
     src, dst = [norm_axis(s, input.ndim) for s in src], [norm_axis(d, input.ndim) for d in dst]
     if len(src) != len(dst):
-        raise ValueError("movedim needs as many destinations as sources")
+        raise ModelError("movedim needs as many destinations as sources")
     rest = iter(d for i, d in enumerate(input.dims) if i not in src)
     placed = dict(zip(dst, (input.dims[s] for s in src)))
     return as_view(input, [placed[i] if i in placed else next(rest) for i in range(input.ndim)])
@@ -340,8 +341,8 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
     sizes = _sizes(input)
     for a in axes:
         if sizes[a] == 1 and not _is_one(input.dims[a]):
-            raise ValueError(f"squeezing axis {a} ({input.dims[a].description}), which has size 1 only in this "
-                             f"recording, is not supported")
+            raise UnsupportedOpError(f"squeezing axis {a} ({input.dims[a].description}), which has size 1 only in this "
+                                     f"recording, is not supported")
     return _squeeze(input, [a for a in axes if _is_one(input.dims[a])])
 
 
@@ -351,7 +352,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
     sizes = shape_arg(sizes)
     lead = len(sizes) - input.ndim
     if lead < 0:
-        raise ValueError(f"expand to {list(sizes)} has fewer axes than the tensor")
+        raise ModelError(f"expand to {list(sizes)} has fewer axes than the tensor")
     current = _sizes(input)
     targets: list[Dim] = []
     squeeze_axes = []
@@ -363,16 +364,22 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
                 targets.append(d)
                 continue
             if not _is_one(d):
-                raise ValueError(f"expand of axis {i - lead} of size {current[i - lead]} to {n} is impossible")
+                raise ModelError(f"expand of axis {i - lead} of size {current[i - lead]} to {n} is impossible")
             squeeze_axes.append(i - lead)
         elif n == -1:
-            raise ValueError("expand with -1 for a new axis")
+            raise ModelError("expand with -1 for a new axis")
         targets.append(hint if hint is not None else new_dim(n, f"expand{i}"))
     out = _squeeze(input, squeeze_axes)
     for pos, d in enumerate(targets):
         if d not in out.dims:
             out = insert(out, pos, d)
     return as_view(out, targets) if out is not input else as_view(input, targets)
+
+
+@op("Tensor.broadcast_to", "torch.broadcast_to")
+def broadcast_to(input: Tensor, size: Sequence[Any]) -> Tensor:  # noqa: A002
+    """``expand`` to ``size`` (torch's broadcast_to is expand)."""
+    return expand(input, *size)
 
 
 @op("Tensor.expand_as")

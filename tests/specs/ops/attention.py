@@ -232,3 +232,135 @@ def mha_add_bias_kv(w, x):
 
 def mha_training_dropout(w, x):
     return _torch(w).nn.MultiheadAttention(5, 1, dropout=0.5, batch_first=True)(x, x, x)[0]
+
+
+# -- F.multi_head_attention_forward --------------------------------------------------------------
+# Time-major (L, N, E) inputs, as the function takes them; the weights are parameters of modules that
+# are never called (bound from the call's recorded inputs).
+
+def _mhaf(w, query, key, value, **kwargs):
+    """F.multi_head_attention_forward with 2 heads over 8 features, packed in-projection (24, 8)."""
+    torch = _torch(w)
+    in_proj, out_proj = torch.nn.Linear(8, 24), torch.nn.Linear(8, 8)
+    args = dict(in_proj_weight=in_proj.weight, in_proj_bias=in_proj.bias, bias_k=None, bias_v=None,
+                add_zero_attn=False, dropout_p=0.0, out_proj_weight=out_proj.weight, out_proj_bias=out_proj.bias,
+                training=False)
+    args.update(kwargs)
+    return torch.nn.functional.multi_head_attention_forward(query, key, value, 8, 2, **args)
+
+
+def _tm(w, x):
+    """(B, T, 5) input as (T, B, 8) features."""
+    return _features(w, x).transpose(0, 1)
+
+
+def mhaf_packed(w, x):
+    h = _tm(w, x)
+    out, weights = _mhaf(w, h, h, h)
+    return _uses(out, weights, batch_first=False).transpose(0, 1)
+
+
+def tm_mhaf_packed(w, x):
+    h = _features(w, x)
+    out, weights = _mhaf(w, h, h, h)
+    return _uses(out, weights, batch_first=False)
+
+
+def mhaf_separate_weights(w, x):
+    """As WavLM calls it: an empty in_proj_weight, separate q/k/v weights, the biases concatenated, a bool
+    key_padding_mask and a float (batch * heads, L, S) attn_mask; weights broadcast to every head."""
+    torch = _torch(w)
+    h = _tm(w, x)
+    q, k, v = torch.nn.Linear(8, 8), torch.nn.Linear(8, 8), torch.nn.Linear(8, 8)
+    bias = torch.einsum("btf,bsf->bts", x, x).clamp(max=0) * 0.3
+    b, l, s = bias.shape
+    mask = bias[:, None].expand(b, 2, l, s).reshape(b * 2, l, s)
+    out, weights = _mhaf(w, h, h, h, in_proj_weight=torch.empty([0]), in_proj_bias=torch.cat((q.bias, k.bias, v.bias)),
+                         key_padding_mask=x[..., 0] > 1.5, attn_mask=mask, use_separate_proj_weight=True,
+                         q_proj_weight=q.weight, k_proj_weight=k.weight, v_proj_weight=v.weight)
+    weights = weights[:, None].broadcast_to(weights.shape[:1] + (2,) + weights.shape[1:])
+    return out.transpose(0, 1) + weights.amax((1, 3)).unsqueeze(-1)
+
+
+def mhaf_cross_kdim_vdim(w, x):
+    """Separate weights for keys of 3 and values of 4 features, from every second frame (length ceil(T / 2))."""
+    torch = _torch(w)
+    h, memory = _tm(w, x), x[:, ::2].transpose(0, 1)
+    q, k, v = torch.nn.Linear(8, 8), torch.nn.Linear(3, 8), torch.nn.Linear(4, 8)
+    out, weights = _mhaf(w, h, memory[..., :3], memory[..., 1:], use_separate_proj_weight=True,
+                         q_proj_weight=q.weight, k_proj_weight=k.weight, v_proj_weight=v.weight)
+    return _uses(out, weights, batch_first=False).transpose(0, 1)
+
+
+def mhaf_masks_without_weights(w, x):
+    """need_weights=False (torch's SDPA path) with a 2-d bool attn_mask and a float key_padding_mask; and per-head
+    weights with the same masks."""
+    h = _tm(w, x)
+    mask = _causal(w, x.shape[1], x.shape[1])
+    padding = x[..., 0].clamp(max=0)
+    out, none = _mhaf(w, h, h, h, attn_mask=mask, key_padding_mask=padding, need_weights=False)
+    assert none is None
+    out2, weights = _mhaf(w, h, h, h, attn_mask=mask, key_padding_mask=padding, average_attn_weights=False)
+    return (out + out2).transpose(0, 1) + weights.amax((1, 3)).unsqueeze(-1)
+
+
+def mhaf_causal(w, x):
+    """is_causal with its mask: without weights masked by position, with weights by the mask."""
+    h = _tm(w, x)
+    mask = _causal(w, x.shape[1], x.shape[1])
+    out, _ = _mhaf(w, h, h, h, attn_mask=mask, is_causal=True, need_weights=False)
+    out2, weights = _mhaf(w, h, h, h, attn_mask=mask, is_causal=True)
+    return (out + _uses(out2, weights, batch_first=False)).transpose(0, 1)
+
+
+def mhaf_dropout_outside_training(w, x):
+    h = _tm(w, x)
+    out, weights = _mhaf(w, h, h, h, dropout_p=0.5, training=False)
+    return _uses(out, weights, batch_first=False).transpose(0, 1)
+
+
+def wavlm_gated_position_bias(w, x):
+    """WavLM's attention: log-bucketed relative positions from ``arange(t)``, an embedding per head, repeated
+    over the batch and merged with the heads, gated by GRU-style gates from the input, the attn_mask of
+    F.multi_head_attention_forward (separate weights); the averaged weights broadcast to every head."""
+    import math
+    torch = _torch(w)
+    heads, num_buckets, max_distance = 2, 20, 50
+    h = _features(w, x)
+    bsz, t, _ = h.shape
+    relative = torch.arange(t, dtype=torch.long)[None, :] - torch.arange(t, dtype=torch.long)[:, None]
+    n = num_buckets // 2
+    buckets = (relative > 0).to(torch.long) * n
+    relative = torch.abs(relative)
+    max_exact = n // 2
+    is_small = relative < max_exact
+    large = torch.log(relative.float() / max_exact) / math.log(max_distance / max_exact) * (n - max_exact)
+    large = (max_exact + large).to(torch.long)
+    large = torch.min(large, torch.full_like(large, n - 1))
+    buckets += torch.where(is_small, relative, large)
+    values = torch.nn.Embedding(num_buckets, heads)(buckets).permute([2, 0, 1])
+    position_bias = values.unsqueeze(0).repeat(bsz, 1, 1, 1).view(bsz * heads, t, t)
+    gated = h.view(h.shape[:-1] + (heads, -1)).permute(0, 2, 1, 3)
+    projected = torch.nn.Linear(4, 8)(gated).view(gated.shape[:-1] + (2, 4)).sum(-1)
+    gate_a, gate_b = torch.sigmoid(projected).chunk(2, dim=-1)
+    gate = gate_a * (gate_b * torch.nn.Parameter(torch.ones(1, heads, 1, 1) * 1.5) - 1.0) + 2.0
+    gated_bias = (gate.view(bsz * heads, -1, 1) * position_bias).view((-1, t, t))
+    q, k, v = torch.nn.Linear(8, 8), torch.nn.Linear(8, 8), torch.nn.Linear(8, 8)
+    query = h.transpose(0, 1)
+    out, weights = _mhaf(w, query, query, query, in_proj_weight=torch.empty([0]),
+                         in_proj_bias=torch.cat((q.bias, k.bias, v.bias)), attn_mask=gated_bias,
+                         use_separate_proj_weight=True, q_proj_weight=q.weight, k_proj_weight=k.weight,
+                         v_proj_weight=v.weight)
+    weights = weights[:, None].broadcast_to(weights.shape[:1] + (heads,) + weights.shape[1:])
+    return out.transpose(0, 1) + weights.amax((1, 3)).unsqueeze(-1)
+
+
+def mhaf_bias_kv(w, x):
+    torch = _torch(w)
+    h = _tm(w, x)
+    return _mhaf(w, h, h, h, bias_k=torch.zeros(1, 1, 8), bias_v=torch.zeros(1, 1, 8))[0]
+
+
+def mhaf_training_dropout(w, x):
+    h = _tm(w, x)
+    return _mhaf(w, h, h, h, dropout_p=0.5, training=True, need_weights=False)[0]

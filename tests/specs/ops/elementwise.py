@@ -214,6 +214,29 @@ def creation_dynamic(w, x):
             + x.new_ones(*shape) + x.new_full(shape, 3.0) + torch.zeros(shape, dtype=torch.int64))
 
 
+def empty_placeholders(w, x):
+    """``torch.empty`` of constant sizes (WavLM's ``torch.empty([0])`` placeholder weight), filled in place:
+    the recorded values."""
+    torch = _torch(w)
+    return x + torch.empty([0]).sum() + torch.empty(5, 1).fill_(0.5) + torch.empty((1,), dtype=torch.float32).zero_()
+
+
+def leading_one_param(w, x):
+    """Parameters with a leading size-1 axis against a batch of one: the batch axis (recorded with size 1) still
+    is the batch, and the parameter's size-1 axis broadcasts to it."""
+    torch = _torch(w)
+    weight, bias = _param(torch, 1, 5, 1), _param(torch, 1, 1, 1)
+    return x * weight + bias + weight * x.mean(0, keepdim=True)
+
+
+def merged_batches(w, x):
+    """Two tensors whose batch axes are each merged with the 5 features (RETURNN gives every merge a batch dim
+    of its own), combined, and split again."""
+    b, f, t = x.shape
+    a, c = x.reshape(b * f, t), (x * 2).reshape(b * f, t)
+    return (a * c + a - c.reshape(b * f, 1, t)[:, 0]).reshape(b, f, t)
+
+
 def full_inf(w, x):
     """A non-finite fill value (in the exported config too): needs equal infinities to compare equal."""
     torch = _torch(w)

@@ -146,6 +146,14 @@ def msort(w, x):
 
 # -- time-major ----------------------------------------------------------------------------------------
 
+def repeat_to_sizes(w, x):
+    """Counts that are dynamic sizes, on new and size-1 axes (WavLM repeats its position bias over the batch):
+    the axis becomes the batch or time."""
+    b, c, t = x.shape
+    profile = x.mean(0)
+    return profile.repeat(b, 2, 1) + x.mean(0, keepdim=True).repeat(b, 2, 1) + x[..., :1].repeat(1, 2, t)
+
+
 def time_ops_tbc(w, x):
     torch = _torch(w)
     y = torch.flip(x, [0]) + x.roll(3, 0) + x.sort(0).values
@@ -155,6 +163,11 @@ def time_ops_tbc(w, x):
 def gather_topk_tbc(w, x):
     values, indices = x.topk(2, dim=0, largest=False)
     return (values + x.gather(0, indices)).sum(0) + x.index_select(2, x.sum((0, 1)).argsort())
+
+
+def repeat_to_sizes_tbc(w, x):
+    t, b, _ = x.shape
+    return x[:1].repeat(t, 1, 1) + x.mean(1).unsqueeze(1).repeat(1, b, 2)[..., :5]
 
 
 # -- refused -------------------------------------------------------------------------------------------

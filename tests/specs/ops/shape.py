@@ -249,6 +249,36 @@ def time_slices_tbc(w, x):
     return (x[1:] - x[:-1] + x[-1])[:, :, 1:3]
 
 
+def slice_to_same_length(w, x):
+    """SEW: an average pool and a strided conv of one input, each cut to the shorter length (``min`` of their
+    sizes): the dims' arithmetic shows the lengths agree ((t - 2) // 2 + 1 and ceil((t + 1) / 2) - 1), so
+    nothing is cut and the net stays dynamic."""
+    torch = _torch(w)
+    pooled = torch.nn.AvgPool1d(2, 2)(x)
+    conv = torch.nn.Conv1d(6, 6, 4, stride=2, padding=2)(x)[..., :-1]
+    n = min(conv.size(-1), pooled.size(-1))
+    return pooled[..., :n] + conv[..., :n]
+
+
+def slice_to_other_length(w, x):
+    """Slices of time ending at the length of every second frame (ceil(t / 2)), from 0 and from 1."""
+    half = x[..., ::2]
+    n = half.shape[-1]
+    return x[..., :n] * half + x[..., 1:n + 1]
+
+
+def slice_to_other_length_tbc(w, x):
+    half = x[::2] * 2
+    return x[:half.shape[0]] + half + x[1:half.shape[0] + 1]
+
+
+def broadcast_to(w, x):
+    torch = _torch(w)
+    b, c, t = x.shape
+    return x[:, :, :1].broadcast_to(x.shape) + torch.broadcast_to(x.mean(1, keepdim=True), (b, c, t)) \
+        + x[:, :1].broadcast_to((2, b, c, t))[1]
+
+
 # -- refused -----------------------------------------------------------------------------------------
 
 def chunk_time(w, x):

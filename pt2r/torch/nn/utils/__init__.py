@@ -1,4 +1,4 @@
-"""The drop-in ``torch.nn.utils``: weight norm.
+"""The drop-in ``torch.nn.utils``: weight norm (parametrizations: `pt2r.torch.ops.parametrize`).
 
 ``weight_norm`` replaces a module's ``weight`` parameter by ``weight_g`` and
 ``weight_v`` and recomputes ``weight = g * v / ||v||`` before every call, in
@@ -10,9 +10,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from pt2r.errors import UnsupportedOpError
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
 from pt2r.torch.values import static_dims
+
+
+def weight_norm_value(g: Tensor, v: Tensor, dim: int) -> Tensor:
+    """``g * v / ||v||``, the norm over every axis of ``v`` but ``dim`` (torch's ``_weight_norm``)."""
+    from pt2r.torch.ops.build import eval_layer, make, unify
+    dim = dim % v.ndim
+    norm_axes = [d for i, d in enumerate(v.dims) if i != dim]
+    squared = eval_layer("tf.square(source(0))", [v], v.dims, v.dtype)
+    sum_sq = make({"class": "reduce", "mode": "sum", "from": squared, "axes": norm_axes}, [v.dims[dim]],
+                  dtype=v.dtype)
+    g = unify(g, dim, v.dims[dim])
+    g_dims = [d for i, d in enumerate(g.dims) if i != dim]
+    g = make({"class": "squeeze", "from": g, "axis": g_dims}, [v.dims[dim]], dtype=g.dtype)
+    return eval_layer("source(0) * source(1) / tf.sqrt(source(2))", [v, g, sum_sq], v.dims, v.dtype)
 
 
 class WeightNorm:
@@ -20,17 +35,7 @@ class WeightNorm:
         self.name, self.dim = name, dim
 
     def compute_weight(self, module: Module) -> Tensor:
-        from pt2r.torch.ops.build import eval_layer, make, unify
-        g, v = getattr(module, self.name + "_g"), getattr(module, self.name + "_v")
-        dim = self.dim % v.ndim
-        norm_axes = [d for i, d in enumerate(v.dims) if i != dim]
-        squared = eval_layer("tf.square(source(0))", [v], v.dims, v.dtype)
-        sum_sq = make({"class": "reduce", "mode": "sum", "from": squared, "axes": norm_axes}, [v.dims[dim]],
-                      dtype=v.dtype)
-        g = unify(g, dim, v.dims[dim])
-        g_dims = [d for i, d in enumerate(g.dims) if i != dim]
-        g = make({"class": "squeeze", "from": g, "axis": g_dims}, [v.dims[dim]], dtype=g.dtype)
-        return eval_layer("source(0) * source(1) / tf.sqrt(source(2))", [v, g, sum_sq], v.dims, v.dtype)
+        return weight_norm_value(getattr(module, self.name + "_g"), getattr(module, self.name + "_v"), self.dim)
 
     def __call__(self, module: Module, inputs: Any) -> None:
         object.__setattr__(module, self.name, self.compute_weight(module))
@@ -38,7 +43,7 @@ class WeightNorm:
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
     if dim is None:
-        raise ValueError("weight_norm with dim=None is not supported")
+        raise UnsupportedOpError("weight_norm with dim=None is not supported")
     for hook in module._forward_pre_hooks.values():
         if isinstance(hook, WeightNorm) and hook.name == name:
             raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
@@ -69,8 +74,8 @@ def remove_weight_norm(module: Module, name: str = "weight") -> Module:
 
 def __getattr__(name: str) -> Any:
     """``torch.nn.utils.rnn``, and a clear error for what the drop-in lacks."""
-    if name == "rnn":
+    if name in ("rnn", "parametrize", "parametrizations"):
         import importlib
-        return importlib.import_module("pt2r.torch.nn.utils.rnn")
+        return importlib.import_module(f"pt2r.torch.nn.utils.{name}")
     from pt2r.torch.namespace import resolve
     return resolve(f"torch.nn.utils.{name}")

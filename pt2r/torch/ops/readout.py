@@ -1,0 +1,26 @@
+"""Op family readout: a tensor's values read into Python (``bool(x)``, ``x.item()``, ``int(x)``,
+``float(x)``, ``x.tolist()``).
+
+Model code branches on such values (transformers skips building an attention mask when
+``padding_mask.all()``). The net cannot hand a value to Python while it is being built, so
+the replay takes the value the recording read, and where the tensor came from the net the
+report notes that the exported net follows the branch the recorded input took.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pt2r.torch._tensor import Tensor
+from pt2r.torch.ops.build import ctx
+from pt2r.torch.ops.registry import op
+
+
+@op("Tensor.__bool__", "Tensor.item", "Tensor.__int__", "Tensor.__float__", "Tensor.tolist")
+def read_value(input: Tensor, *args: Any) -> Any:  # noqa: A002
+    context = ctx()
+    value = context.recorded_output()
+    call = context.current_call()
+    context.note_dynamic_branch(f"{call['target']} read {value!r} from the net; the exported net follows the "
+                                f"recorded input's value here")
+    return value

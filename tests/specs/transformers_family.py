@@ -1,0 +1,81 @@
+"""Hugging Face audio models of the Wav2Vec2 family (unmodified third-party code), small and randomly
+initialised: one model function per class.
+
+Written as a user writes them: each imports ``transformers`` (the real one for the plain run,
+through ``wrapped_import`` otherwise), builds the model from a small config (3 conv layers, 2
+transformer layers of width 32, eager attention, every dropout, layerdrop and time masking off) and
+returns the last hidden state (the logits for ``Wav2Vec2ForCTC``). Random init is fine: ``pt2r
+record`` resets the seeds before each run and stores the parameters in the trace.
+
+Input: raw audio, (batch, samples) float32; ``example_inputs()`` is (1, 3200).
+"""
+
+import typing
+
+import numpy as np
+
+INPUT_SPEC = {"shape": (None,), "feature_dim_axis": None, "dtype": "float32"}
+
+SMALL = dict(
+    hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+    conv_dim=(16, 16, 16), conv_stride=(5, 2, 2), conv_kernel=(10, 3, 3),
+    num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=4,
+    hidden_dropout=0.0, attention_dropout=0.0, activation_dropout=0.0, feat_proj_dropout=0.0,
+    final_dropout=0.0, layerdrop=0.0, mask_time_prob=0.0, attn_implementation="eager")
+
+
+def example_inputs(samples=3200, batch=1, seed=0):
+    return np.random.RandomState(seed).randn(batch, samples).astype("float32")
+
+
+def _transformers(wrapped_import):
+    if typing.TYPE_CHECKING or not wrapped_import:
+        import transformers
+        return transformers
+    return wrapped_import("transformers")
+
+
+def wavlm(wrapped_import, inputs):
+    """Gated relative position bias (log-bucketed positions from ``arange``), F.multi_head_attention_forward."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.WavLMConfig(**SMALL, num_buckets=20, max_bucket_distance=50)
+    return transformers.WavLMModel(config).eval()(inputs).last_hidden_state
+
+
+def hubert(wrapped_import, inputs):
+    transformers = _transformers(wrapped_import)
+    return transformers.HubertModel(transformers.HubertConfig(**SMALL)).eval()(inputs).last_hidden_state
+
+
+def data2vec_audio(wrapped_import, inputs):
+    transformers = _transformers(wrapped_import)
+    config = transformers.Data2VecAudioConfig(**{**SMALL, "num_conv_pos_embeddings": 5}, conv_pos_kernel_size=5)
+    return transformers.Data2VecAudioModel(config).eval()(inputs).last_hidden_state
+
+
+def _conformer(wrapped_import, inputs, position_embeddings_type):
+    transformers = _transformers(wrapped_import)
+    config = transformers.Wav2Vec2ConformerConfig(**SMALL, position_embeddings_type=position_embeddings_type,
+                                                  conv_depthwise_kernel_size=7)
+    return transformers.Wav2Vec2ConformerModel(config).eval()(inputs).last_hidden_state
+
+
+def conformer_rotary(wrapped_import, inputs):
+    return _conformer(wrapped_import, inputs, "rotary")
+
+
+def conformer_relative(wrapped_import, inputs):
+    """Relative positions from a sinusoid buffer cut around the length, then the pad-and-view shift."""
+    return _conformer(wrapped_import, inputs, "relative")
+
+
+def sew(wrapped_import, inputs):
+    """Squeezed (pooled) transformer input, upsampled back: slices to the shorter of two derived lengths."""
+    transformers = _transformers(wrapped_import)
+    return transformers.SEWModel(transformers.SEWConfig(**SMALL, squeeze_factor=2)).eval()(inputs).last_hidden_state
+
+
+def wav2vec2_for_ctc(wrapped_import, inputs):
+    transformers = _transformers(wrapped_import)
+    config = transformers.Wav2Vec2Config(**SMALL, vocab_size=20)
+    return transformers.Wav2Vec2ForCTC(config).eval()(inputs).logits

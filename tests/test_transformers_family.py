@@ -1,0 +1,47 @@
+"""Hugging Face audio models of the Wav2Vec2 family (unmodified third-party code) convert end to end.
+
+Small random-init configs (tests/specs/transformers_family.py), raw audio (1, 3200), each recorded
+and replayed in this process with every call checked (importing transformers takes seconds: one
+module). A few exported nets also run on a batch of other lengths, compared with PyTorch there, so
+the position biases, the squeeze/upsample lengths and the masks are shown to stay dynamic.
+
+Not here: ``Wav2Vec2ConformerModel`` with ``position_embeddings_type="relative"``
+(``conformer_relative``): its relative positions are a slice of a constant buffer at bounds computed
+from the length, which the replay folds into the recorded constant (so the net could only run at the
+recorded length), and its matmul with a batch of one meets a batch axis recorded with size 1 that
+torch.matmul's builder takes for a broadcast axis.
+"""
+
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from pt2r.record import DEFAULT_SEED, reset_seeds
+from pt2r.replay.standalone import run_exported
+from pt2r.spec import load_spec
+from roundtrip import TESTS, assert_converts
+
+SPEC_FILE = os.path.join(TESTS, "specs", "transformers_family.py")
+INPUT_SPEC = {"shape": (None,), "feature_dim_axis": None, "dtype": "float32"}
+MODELS = ["wavlm", "hubert", "data2vec_audio", "conformer_rotary", "sew", "wav2vec2_for_ctc"]
+#: their exported nets also run on a batch of two other lengths
+OTHER_LENGTHS = ["wavlm", "sew"]
+
+
+def audio(*shape, seed=0):
+    return np.random.RandomState(seed).randn(*shape).astype("float32")
+
+
+@pytest.mark.parametrize("func", MODELS)
+def test_converts(func, tmp_path):
+    result = assert_converts(f"{SPEC_FILE}:{func}", tmp_path, audio(1, 3200), INPUT_SPEC)
+    if func in OTHER_LENGTHS:
+        x = audio(2, 4000, seed=1)
+        outputs = run_exported(result.config_path, result.checkpoint_prefix, x, {1: [4000, 2600]})
+        reset_seeds(DEFAULT_SEED)  # the parameters the record phase created
+        with torch.no_grad():
+            expected = load_spec(f"{SPEC_FILE}:{func}").func(None, torch.from_numpy(x)).numpy()
+        assert outputs["output"].shape == expected.shape
+        np.testing.assert_allclose(outputs["output"], expected, rtol=1e-4, atol=1e-4)
