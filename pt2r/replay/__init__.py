@@ -182,6 +182,8 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
                     values = {ctx.network.get_layer(name).var.initializer.inputs[1]: value
                               for name, value in ctx.variable_values.items()}
                     session.run(tf.compat.v1.variables_initializer(saver._var_list), feed_dict=values)
+                del values
+                ctx.variable_values.clear()  # the variables hold them now: not twice in memory
                 input_array = ctx.array(meta["input"]["value"]["$t"])
                 seq_lens = meta["input"]["description"].get("seq_lens")
                 feed = standalone.input_feed(ctx.network, input_array, seq_lens)
