@@ -114,6 +114,7 @@ def setitem(x: Tensor, index: Any, value: Any) -> Tensor:
     """``x[index] = value`` with integer index tensors; ``value`` a number."""
     if not isinstance(value, numbers.Real):
         raise UnsupportedOpError("assigning a tensor through integer index tensors is not supported (a number is)")
+    value = value if isinstance(value, (bool, int, float)) else float(value)  # numpy scalars
     g = _Gather(x, index)
     k = len(g.indexed)
     inverse = [g.perm.index(i) for i in range(len(g.perm))]
