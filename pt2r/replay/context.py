@@ -171,6 +171,7 @@ class ReplayContext:
         return self.cursor - 1
 
     def finish(self) -> None:
+        self.namer = None  # the run is over: its modules, and the parameter values they hold, may go
         if self.cursor != len(self.calls):
             rec = self.calls[self.cursor]
             raise NameMismatchError(
