@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Write pt2r/torch/torch_names.py: the public names of torch's namespaces, by kind.
 
 The drop-in torch knows from this table which names real torch has, without torch: a name it
