@@ -586,3 +586,20 @@ def test_stands_for_torch_makes_torch_the_target_while_active(make_pkg):
         assert sys.modules["torch"] is fake_torch and mod.probe() is fake_torch.__spec__
         assert importlib.import_module("torch.nn") is fake_torch.nn
     assert sys.modules.get("torch") is before
+
+
+def test_torch_own_dependencies_are_never_wrapped():
+    """Real torch loads modules lazily while a traced run is active (``torch.utils._cxx_pytree``
+    imports optree): its dependencies must be the normal modules, not wrapped copies."""
+    metadata = pytest.importorskip("importlib.metadata")
+    try:
+        requirements = metadata.requires("torch") or []
+    except metadata.PackageNotFoundError:
+        pytest.skip("torch is not installed")
+    importer = make_wrapped_import("fake_torch")
+    for requirement in requirements:
+        distribution = requirement.split(";")[0].split(">")[0].split("=")[0].split("<")[0].strip()
+        for top in (metadata.distribution(distribution).read_text("top_level.txt") or distribution).split():
+            module = top.replace("-", "_")
+            if importlib.util.find_spec(module) is not None:
+                assert not importer.would_wrap(module), module

@@ -155,6 +155,7 @@ DEFAULT_KEEP_AS_IS: tuple[str, ...] = (
     "absl",
     "google",
     "opt_einsum",
+    "optree",  # torch's own dependency: real torch modules loaded during a run must not get a wrapped copy
     "pandas",
     "matplotlib",
     "PIL",
