@@ -54,9 +54,9 @@ def axis_mapping(tensor: Any) -> str:
 
 class Verifier:
     def __init__(self, ctx: ReplayContext, session: Any, feed: dict, tolerances: dict[str, dict[str, float]],
-                 feed_limit: int = CHUNK_BYTES):
+                 feed_limit: int | None = None):
         self.ctx, self.session, self.feed, self.tolerances = ctx, session, feed, tolerances
-        self.feed_limit = feed_limit
+        self.feed_limit = feed_limit or CHUNK_BYTES
         self.has_seq_lens = bool(ctx.meta["input"]["description"].get("seq_lens"))
         self._lengths: dict[Any, np.ndarray] = {}
 
@@ -118,23 +118,37 @@ class Verifier:
                 "cosine": min(c.cosine for c in comparisons)}
 
     def _accumulated(self, results: dict[int, CallResult], progress: Callable | None) -> None:
+        """One pass of the net in chunks: a chunk's run is fed the values it needs from earlier
+        chunks (`frontier_feeds`), so each layer is computed once, not once per later chunk."""
         items = [(check, t, tid) for check in self.ctx.checks for t, tid in check.outputs]
-        per_call: dict[int, list[compare.Comparison]] = {}
-        chunk: list = []
+        chunks: list[list] = [[]]
         size = 0
-        done = 0
-        for n, item in enumerate(items):
-            chunk.append(item)
+        for item in items:
+            if size >= self.feed_limit:
+                chunks.append([])
+                size = 0
+            chunks[-1].append(item)
             size += _nbytes(self.ctx, [item[1:]])
-            if size >= CHUNK_BYTES or n == len(items) - 1:
-                values = self.session.run([t.layer.output.placeholder for _, t, _ in chunk], feed_dict=self.feed)
-                for (check, t, tid), value in zip(chunk, values):
-                    actual = np.transpose(value, torch_order(t))
-                    per_call.setdefault(check.index, []).append(self._compare(t, actual, tid))
-                done += len(chunk)
-                chunk, size = [], 0
-                if progress:
-                    progress("accumulated", done, len(items))
+        fetches = [list(dict.fromkeys(t.layer.output.placeholder for _, t, _ in chunk)) for chunk in chunks]
+        plan = frontier_feeds(fetches, self.feed)
+        last_use = {tensor: k for k, needed in enumerate(plan) for tensor in needed}
+        kept: dict = {}  # fetched values that a later chunk is fed
+        per_call: dict[int, list[compare.Comparison]] = {}
+        done = 0
+        for k, chunk in enumerate(chunks):
+            feed = dict(self.feed)
+            feed.update((tensor, kept[tensor]) for tensor in plan[k])
+            values = dict(zip(fetches[k], self.session.run(fetches[k], feed_dict=feed)))
+            for tensor in plan[k]:
+                if last_use[tensor] == k:
+                    del kept[tensor]
+            kept.update((tensor, value) for tensor, value in values.items() if last_use.get(tensor, -1) > k)
+            for check, t, tid in chunk:
+                actual = np.transpose(values[t.layer.output.placeholder], torch_order(t))
+                per_call.setdefault(check.index, []).append(self._compare(t, actual, tid))
+            done += len(chunk)
+            if progress:
+                progress("accumulated", done, len(items))
         for index, comparisons in per_call.items():
             results[index].accumulated = self._worst(comparisons)
 
@@ -155,6 +169,37 @@ class Verifier:
             done += len(group.checks)
             if progress:
                 progress("isolated", done, len(self.ctx.checks))
+
+
+def frontier_feeds(fetches: list[list], feed: dict) -> list[list]:
+    """For each chunk of fetched TF tensors, the tensors fetched by earlier chunks that its run
+    needs (walking the graph back from its fetches, stopping at what earlier chunks fetched or
+    ``feed`` feeds). Fed those values, a chunk's run computes only what lies between them and
+    its fetches, as they were computed before (the same ops on the same values)."""
+    plan = []
+    earlier: set = set()
+    for chunk in fetches:
+        needed = []
+        seen: set = set()
+        stack = [t.op for t in chunk]
+        while stack:
+            op = stack.pop()
+            if op in seen:
+                continue
+            seen.add(op)
+            for tensor in op.inputs:
+                if tensor in feed:
+                    continue
+                if tensor in earlier and tensor.graph.is_feedable(tensor):
+                    if tensor not in seen:
+                        seen.add(tensor)
+                        needed.append(tensor)
+                    continue
+                stack.append(tensor.op)
+            stack.extend(op.control_inputs)
+        plan.append(needed)
+        earlier.update(chunk)
+    return plan
 
 
 @dataclass
