@@ -196,3 +196,21 @@ def test_accumulated_checks_in_tiny_chunks_equal_one_run(tmp_path, monkeypatch):
     assert one.passed and chunked.passed
     for a, b in zip(one.results, chunked.results):
         assert a.accumulated["max_abs"] == pytest.approx(b.accumulated["max_abs"], abs=1e-7)
+
+
+def test_native_share_counts_computing_layers():
+    from pt2r.replay.report import native_share
+
+    net = {"w": {"class": "variable"}, "c": {"class": "constant"}, "x": {"class": "conv"},
+           "y": {"class": "eval"}, "z": {"class": "combine"}, "o": {"class": "copy"},
+           "r": {"class": "reinterpret_data"}}
+    share = native_share(net)
+    assert (share["computing_layers"], share["native_layers"], share["eval_layers"]) == (3, 2, ["y"])
+
+
+def test_bundled_example_is_native_returnn_layers(two_phase):
+    import json
+    _, out, _ = two_phase
+    with open(os.path.join(out, "report.json")) as f:
+        share = json.load(f)["summary"]["native_share"]
+    assert share["share"] >= 0.9, share["eval_layers"]

@@ -218,6 +218,7 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
         "seconds": {"build": build_seconds, "verify_and_export": verify_seconds,
                     "total": time.perf_counter() - start},
         "layers": len(ctx.net_dict),
+        "native_share": report.native_share(ctx.net_dict),
     }
     report.write(out_dir, summary, results)
     return ReplayResult(out_dir=out_dir, passed=summary["passed"], results=results, summary=summary,

@@ -28,6 +28,7 @@ _HEADER = '''#!returnn.py
 from returnn.tensor import Dim, batch_dim, single_step_dim  # noqa: F401
 from returnn.tf.util.data import SpatialDim, FeatureDim  # noqa: F401
 
+inf, nan = float("inf"), float("nan")  # as numbers in the network below
 use_tensorflow = True
 behavior_version = {behavior_version}
 

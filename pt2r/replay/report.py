@@ -6,6 +6,7 @@ import json
 import os
 from typing import Any
 
+from pt2r.replay import report_html
 from pt2r.replay.verify import CallResult
 
 
@@ -40,6 +41,19 @@ def describe_failure(result: CallResult) -> str:
             f"{result.axis_mappings}{worst}")
 
 
+#: layer classes that compute nothing: parameters, constants, copies, new names for dims
+NOT_COMPUTING = frozenset({"variable", "constant", "copy", "reinterpret_data"})
+
+
+def native_share(net_dict: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """How much of the net is RETURNN's own layers: computing layers that are not ``eval`` layers,
+    over all computing layers (`NOT_COMPUTING` excluded), with the eval layers' names."""
+    computing = {name: layer["class"] for name, layer in net_dict.items() if layer["class"] not in NOT_COMPUTING}
+    evals = sorted(name for name, cls in computing.items() if cls == "eval")
+    return {"computing_layers": len(computing), "native_layers": len(computing) - len(evals),
+            "share": (len(computing) - len(evals)) / len(computing) if computing else 1.0, "eval_layers": evals}
+
+
 def write(out_dir: str, summary: dict[str, Any], results: list[CallResult]) -> None:
     data = {"summary": summary, "calls": [r.as_dict() for r in results]}
     with open(os.path.join(out_dir, "report.json"), "w", encoding="utf-8") as f:
@@ -51,6 +65,10 @@ def write(out_dir: str, summary: dict[str, Any], results: list[CallResult]) -> N
               f"largest accumulated error: {summary['largest_accumulated_abs']:.3g} (abs)",
               f"- standalone check (fresh graph from `returnn.config` + checkpoint): "
               f"{summary['standalone']}"]
+    native = summary.get("native_share")
+    if native:
+        lines.append(f"- native RETURNN layers: {native['native_layers']} of {native['computing_layers']} computing "
+                     f"layers ({native['share']:.0%}); eval layers: {len(native['eval_layers'])}")
     if summary.get("first_divergence"):
         lines.append(f"- first divergence: {summary['first_divergence']}")
     for branch in summary.get("dynamic_branches", []):
@@ -63,3 +81,4 @@ def write(out_dir: str, summary: dict[str, Any], results: list[CallResult]) -> N
                      f"{'pass' if r.passed else '**FAIL**'} |")
     with open(os.path.join(out_dir, "report.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
+    report_html.write_html(out_dir, data)

@@ -1,7 +1,9 @@
 """Activations: modules and functional forms, as RETURNN activation, eval or softmax layers.
 
-Elementwise activations are ``eval`` layers with torch's formula written in TF
-(``tf.nn.gelu``, ``tf.where`` for ELU / Softplus thresholds, ...). Softmax and
+Elementwise activations are RETURNN ``activation`` layers, by the name RETURNN
+resolves (``gelu`` is ``tf.nn.gelu``, exact as torch's default), or with
+torch's option in the layer's own expression form (``leaky_relu`` with its
+slope); an ``eval`` layer only where the formula needs more (CELU, Mish, ...). Softmax and
 log-softmax are ``softmax_over_spatial`` layers over the given axis with
 ``use_time_mask=False``: torch normalises over the padded axis, padding frames
 included, while RETURNN would mask them by default. In-place forms
@@ -18,12 +20,9 @@ from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
 from pt2r.torch.ops.build import eval_layer, make, unify
+from pt2r.torch.ops.elementwise import activation as _activation, combine, operand
 from pt2r.torch.ops.registry import module, op
 from pt2r.torch.values import static_dims
-
-
-def _activation(x: Tensor, name: str) -> Tensor:
-    return make({"class": "activation", "from": x, "activation": name}, x.dims, dtype=x.dtype)
 
 
 def _eval(x: Tensor, expr: str) -> Tensor:
@@ -51,8 +50,7 @@ def tanh(input: Tensor) -> Tensor:  # noqa: A002
 
 @op("torch.nn.functional.leaky_relu", "torch.nn.functional.leaky_relu_")
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
-    return eval_layer(f"tf.nn.leaky_relu(source(0), alpha={float(negative_slope)!r})", [input], input.dims,
-                      input.dtype)
+    return _activation(input, f"tf.nn.leaky_relu(x, alpha={float(negative_slope)!r})")
 
 
 @op("torch.nn.functional.relu_", "Tensor.relu_", aliases=("torch.relu_",))
@@ -70,11 +68,13 @@ def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     if approximate not in ("none", "tanh"):
         raise ModelError(f"gelu with approximate={approximate!r} is not supported")
-    return _eval(input, f"tf.nn.gelu(X, approximate={approximate == 'tanh'})")
+    return _activation(input, "gelu" if approximate == "none" else "tf.nn.gelu(x, approximate=True)")
 
 
 @op("torch.nn.functional.elu", "torch.nn.functional.elu_")
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    if alpha == 1.0:
+        return _activation(input, "elu")
     return _eval(input, f"tf.where(X > 0, X, {_num(alpha)} * tf.math.expm1(X))")
 
 
@@ -87,12 +87,12 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  #
 @op("torch.nn.functional.selu_", aliases=("torch.selu_",))
 @op("torch.nn.functional.selu", "torch.selu")
 def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    return _eval(input, "tf.nn.selu(X)")  # torch's and TF's constants are the same
+    return _activation(input, "selu")  # torch's and TF's constants are the same
 
 
 @op("torch.nn.functional.silu")
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    return _eval(input, "tf.nn.silu(X)")
+    return _activation(input, "silu")
 
 
 @op("torch.nn.functional.mish")
@@ -103,6 +103,8 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 @op("torch.nn.functional.softplus")
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
     """torch: ``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``."""
+    if beta == 1.0 and threshold >= 20.0:  # TF's is exact where torch's turns linear (within 2e-9)
+        return _activation(input, "softplus")
     bx = f"(X * {_num(beta)})"
     return _eval(input, f"tf.where({bx} > {_num(threshold)}, X, tf.math.softplus({bx}) / {_num(beta)})")
 
@@ -114,7 +116,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
 
 @op("torch.nn.functional.relu6")
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    return _eval(input, "tf.clip_by_value(X, 0.0, 6.0)")
+    return _activation(input, "relu6")
 
 
 @op("torch.nn.functional.hardsigmoid")
@@ -129,12 +131,12 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 @op("torch.nn.functional.softsign")
 def softsign(input: Tensor) -> Tensor:  # noqa: A002
-    return _eval(input, "X / (1.0 + tf.math.abs(X))")
+    return _activation(input, "softsign")
 
 
 @op("torch.nn.functional.logsigmoid")
 def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
-    return _eval(input, "tf.math.log_sigmoid(X)")
+    return _activation(input, "log_sigmoid")
 
 
 @op("torch.nn.functional.tanhshrink")
@@ -163,9 +165,9 @@ def _softmax(x: Tensor, dim: int | None, dtype: Any, *, log: bool, negate: bool 
         dim = 0 if x.ndim in (0, 1, 3) else 1
     axis = x.dims[_axis(x, dim)]
     if dtype is not None and dtype != x.dtype:
-        x = eval_layer(f"tf.cast(source(0), {dtype.name!r})", [x], x.dims, dtype)
+        x = operand(x, dtype)
     if negate:
-        x = _eval(x, "-X")
+        x = _activation(x, "negative")
     return make({"class": "softmax_over_spatial", "from": x, "axis": axis, "use_time_mask": False,
                  "log_space": log}, x.dims, dtype=x.dtype)
 
@@ -210,7 +212,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     a, b = (make({"class": "slice", "from": input, "axis": old, "slice_start": start, "slice_end": end,
                   "out_dim": half}, dims, dtype=input.dtype)
             for start, end in ((0, half.dimension), (half.dimension, None)))
-    return eval_layer("source(0) * tf.math.sigmoid(source(1))", [a, b], dims, input.dtype)
+    return combine("multiply", [a, _activation(b, "sigmoid")], input.dtype)
 
 
 # -- modules -----------------------------------------------------------------

@@ -8,15 +8,14 @@ forward. What TF's kernels lack is done on the filter, in one ``eval`` layer
 filter, dilation (of a transposed conv, or with stride) a filter with zeros
 between its taps.
 
-For speed, a conv without groups is one ``eval`` layer calling
-``tf.nn.conv2d`` (`_conv_native`): the kernel adds the bias (oneDNN fuses
-``bias_add`` into the conv), pads with zeros (also a zero ``F.pad`` right
-before the conv, `padding.zero_padded`) and dilates, where RETURNN's conv
-layer adds the bias as its own op, copies the input to pad it and wraps a
-dilated conv in space-to-batch reshapes. A 1-d transposed conv whose taps
-are a multiple of its stride is a plain conv with ``stride * out`` channels
-(`_conv_transpose_polyphase`), several times faster than TF's transposed
-conv. Other cases use RETURNN's ``conv`` / ``transposed_conv`` layers.
+Convs are RETURNN's ``conv`` layers (channels last, as RETURNN lays them
+out). They cost more than calling ``tf.nn.conv2d`` directly would: RETURNN
+pads with a padded copy of the input, adds the bias as an op of its own, and
+TF wraps a dilated conv in space-to-batch reshapes (about 20% of the full
+MB-MelGAN's forward time at 800 frames). A 1-d transposed conv whose taps
+are a multiple of its stride is a plain ``conv`` layer with ``stride * out``
+channels (`_conv_transpose_polyphase`), several times faster than TF's
+transposed conv; other transposed convs are RETURNN's ``transposed_conv``.
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
 from pt2r.torch.ops.build import ctx, enter_as, make, unify
-from pt2r.torch.ops.padding import zero_padded
 from pt2r.torch.ops.registry import module, op
 from pt2r.torch.values import static_dims
 
@@ -130,71 +128,12 @@ def _conv(name: str, n: int, input: Tensor, weight: Tensor, bias: Tensor | None,
     out_spatial = [ConvLayer.calc_out_dim(in_dim=s, filter_size=k.dimension, stride=st, padding=p,
                                           dilation_rate=dl)
                    for s, k, st, p, dl in zip(spatial, k_dims, stride, pads, dilation)]
-    if groups == 1:
-        if pad == "same":  # torch's and TF's: d * (k - 1) in total, the odd one on the right
-            totals = [dl * (k.dimension - 1) for k, dl in zip(k_dims, dilation)]
-            pairs = [(t // 2, t - t // 2) for t in totals]
-        else:
-            pairs = [(p, p) for p in pads]
-        padded = zero_padded(input)
-        if padded is not None and set(padded[1][:2]) == {(0, 0)}:
-            # F.pad with zeros, then this conv: the conv pads instead, with no padded copy of its input
-            input, pairs = padded[0], [(a + left, b + right) for (a, b), (left, right) in zip(pairs, padded[1][2:])]
-        return _conv_native(input, weight, [*k_dims, in_dim, out_dim], bias, pairs, stride, dilation, out_spatial)
     return make({
         "class": "conv", "from": input, "in_dim": in_dim, "out_dim": out_dim, "in_spatial_dims": spatial,
         "out_spatial_dims": out_spatial, "filter_size": k_dims, "filter": weight, "padding": pad,
         "strides": _one_or_list(stride), "dilation_rate": _one_or_list(dilation), "groups": groups,
         "with_bias": bias is not None, "bias": _conv_bias(bias, out_dim),
     }, [batch, out_dim, *out_spatial], dtype=input.dtype)
-
-
-def _raw(x: Tensor, i: int, order: list[Dim]) -> str:
-    """In an eval layer: source ``i`` (tensor ``x``) with its raw axes in ``order``."""
-    dims = list(x.layer.output.dims)
-    perm = [dims.index(d) for d in order]
-    term = f"source({i}, auto_convert=False)"
-    return term if perm == sorted(perm) else f"tf.transpose({term}, {perm})"
-
-
-def _tf_conv(x: str, w: str, n: int, pairs: list[tuple[int, int]], stride: tuple[int, ...],
-             dilation: tuple[int, ...], bias: str | None) -> str:
-    """``tf.nn.conv2d`` of ``x`` (batch, spatial.., in) with filter ``w`` (taps.., in, out), padded
-    with zeros by ``pairs`` (left, right per spatial axis) in the kernel, plus ``bias`` (out), as
-    ``tf.nn.bias_add`` right after the conv, which TF's oneDNN graph pass fuses into the conv kernel.
-    A 1-d conv is a 2-d conv of height 1."""
-    paddings, strides, dilations = [[0, 0], *map(list, pairs), [0, 0]], [1, *stride, 1], [1, *dilation, 1]
-    if n == 1:
-        x, w = f"tf.expand_dims({x}, 1)", f"tf.expand_dims({w}, 0)"
-        paddings.insert(1, [0, 0])
-        strides.insert(1, 1)
-        dilations.insert(1, 1)
-    pad = repr("VALID") if not any(map(any, pairs)) else repr(paddings)
-    expr = f"tf.nn.conv2d({x}, {w}, strides={strides}, padding={pad}, dilations={dilations})"
-    expr = f"tf.nn.bias_add({expr}, {bias})" if bias is not None else expr
-    return f"tf.squeeze({expr}, axis=1)" if n == 1 else expr
-
-
-def _conv_native(input: Tensor, weight: Tensor, filter_dims: list[Dim], bias: Tensor | None,  # noqa: A002
-                 pairs: list[tuple[int, int]], stride: tuple[int, ...], dilation: tuple[int, ...],
-                 out_spatial: list[Dim]) -> Tensor:
-    """A conv without groups (filter ``weight`` with dims ``filter_dims``: taps.., in, out) as one
-    ``eval`` layer calling ``tf.nn.conv2d`` itself (`_tf_conv`), where
-    RETURNN's conv layer would add the bias as an op of its own, pad with a padded copy of the input,
-    and, for a dilation, have TF wrap a plain conv in space-to-batch reshapes that cost as much as the
-    conv: here the kernel adds the bias, pads and dilates."""
-    batch, in_dim, *spatial = input.dims
-    out_dim = filter_dims[-1]
-    sources = [input, weight]
-    bias_term = None
-    if bias is not None:
-        sources.append(_conv_bias(bias, out_dim))
-        bias_term = _raw(sources[-1], 2, [out_dim])
-    expr = _tf_conv(_raw(input, 0, [batch, *spatial, in_dim]), _raw(weight, 1, filter_dims), len(spatial), pairs,
-                    stride, dilation, bias_term)
-    return make({"class": "eval", "from": sources, "eval": expr,
-                 "out_type": {"dim_tags": [batch, *out_spatial, out_dim], "dtype": input.dtype.name}},
-                [batch, out_dim, *out_spatial], dtype=input.dtype)
 
 
 def _conv_transpose(name: str, n: int, input: Tensor, weight: Tensor, bias: Tensor | None,  # noqa: A002
@@ -262,36 +201,42 @@ def _phase_filter(weight: Tensor, stride: int) -> Tensor:
 
 def _conv_transpose_polyphase(input: Tensor, weight: Tensor, bias: Tensor | None, stride: int,  # noqa: A002
                               padding: int, output_padding: int, out_time: Dim) -> Tensor:
-    """A 1-d transposed conv (no groups, no dilation, taps ``k = m * stride``) as a plain conv, which
-    TF runs several times faster than its transposed conv (``Conv2DBackpropInput``), in one ``eval``
-    layer.
+    """A 1-d transposed conv (no groups, no dilation, taps ``k = m * stride``) as a plain ``conv``
+    layer, which TF runs several times faster than its transposed conv (``Conv2DBackpropInput``).
 
     Output frame ``t * stride + r`` (before cropping) is ``sum_j x[t - j] . w[:, :, j * stride + r]``
     for ``j < m``: a conv of the input, zero-padded by ``m - 1`` on both sides, with ``m`` taps and
-    ``stride * out`` output channels (phase ``r`` major; the bias, tiled, added by the conv kernel),
-    whose output frames, each split into ``stride`` frames, are the full transposed conv; then the
-    ``padding`` frames are cut from both ends, less ``output_padding`` on the right. The filter is
-    torch's weight rearranged once, at build time (the checkpoint holds it so):
-    ``F[i, in, r * out + o] = w[in, o, (m - 1 - i) * stride + r]``.
+    ``stride * out`` output channels (phase ``r`` major), whose output frames, each split into
+    ``stride`` frames (``split_dims``, ``merge_dims``), are the full transposed conv; then the
+    ``padding`` frames are cut from both ends, less ``output_padding`` on the right (``slice``),
+    and the bias is added. The filter is torch's weight rearranged once, at build time (the
+    checkpoint holds it so): ``F[i, in, r * out + o] = w[in, o, (m - 1 - i) * stride + r]``.
     """
+    from returnn.tf.layers.basic import ConvLayer
+
     batch, in_dim, time = input.dims
     _, out_dim, k_dim = weight.dims
-    cout, k = out_dim.dimension, k_dim.dimension
+    k = k_dim.dimension
     m = k // stride
     filt = unify(_phase_filter(weight, stride), 1, in_dim)
     taps_dim, _, phases_dim = filt.dims
-    sources = [input, filt]
-    bias_term = None
-    if bias is not None:
-        sources.append(_conv_bias(bias, out_dim))
-        bias_term = f"tf.tile({_raw(sources[-1], 2, [out_dim])}, [{stride}])"
-    expr = _tf_conv(_raw(input, 0, [batch, time, in_dim]), _raw(filt, 1, [taps_dim, in_dim, phases_dim]), 1,
-                    [(m - 1, m - 1)], (1,), (1,), bias_term)
+    frames = ConvLayer.calc_out_dim(in_dim=time, filter_size=m, stride=1, padding=m - 1, dilation_rate=1)
+    y = make({"class": "conv", "from": input, "in_dim": in_dim, "out_dim": phases_dim, "in_spatial_dims": [time],
+              "out_spatial_dims": [frames], "filter_size": [taps_dim], "filter": filt, "padding": m - 1,
+              "strides": 1, "with_bias": False}, [batch, phases_dim, frames], dtype=input.dtype)
+    phase = Dim(stride, name=f"{phases_dim.description}:phase")
+    y = make({"class": "split_dims", "from": y, "axis": phases_dim, "dims": [phase, out_dim]},
+             [batch, phase, out_dim, frames], dtype=input.dtype)
+    merged = frames * phase
+    y = make({"class": "merge_dims", "from": y, "axes": [frames, phase], "out_dim": merged, "keep_order": True},
+             [batch, out_dim, merged], dtype=input.dtype)
     crop_right = m * stride - k + padding - output_padding  # frames past the output on the right
-    expr = (f"(lambda y: tf.reshape(y, [tf.shape(y)[0], -1, {cout}])"
-            f"[:, {padding}:{-crop_right if crop_right else ''}])({expr})")
-    return make({"class": "eval", "from": sources, "eval": expr,
-                 "out_type": {"dim_tags": [batch, out_time, out_dim], "dtype": input.dtype.name}},
+    y = make({"class": "slice", "from": y, "axis": merged, "slice_start": padding,
+              "slice_end": -crop_right if crop_right else None, "out_dim": out_time},
+             [batch, out_dim, out_time], dtype=input.dtype)
+    if bias is None:
+        return y
+    return make({"class": "combine", "kind": "add", "from": [y, _conv_bias(bias, out_dim)]},
                 [batch, out_dim, out_time], dtype=input.dtype)
 
 

@@ -158,41 +158,77 @@ def _split_batch_merges(tensors: Sequence[Tensor]) -> tuple[list[Tensor], int, i
     return parts, from_right, n
 
 
-def compute(expr: Callable[..., str], args: Sequence[Any], casts: Sequence[_dtype.dtype | None],
-            dtype: _dtype.dtype) -> Tensor:
-    """An eval layer ``expr(*terms)`` with torch broadcasting, its result of ``dtype``.
-
-    ``args`` are tensors, dynamic sizes or Python scalars; term i is arg i cast to ``casts[i]``
-    (``None``: a tensor as it is).
-    """
-    args = [size_scalar(a) if isinstance(a, SizeValue) else a for a in args]
+def _broadcasting(args: Sequence[Any], build: Callable[[list[Any], list], Tensor]) -> Tensor:
+    """``build(args, dims)`` with the tensors among ``args`` broadcast as torch does (their merged
+    batch axes split first, see `_split_batch_merges`) and ``dims`` the result's, in torch order."""
     split = _split_batch_merges([a for a in args if isinstance(a, Tensor)])
     if split is not None:  # computed on the merged axes' parts, merged again
         parts, from_right, n = split
         it = iter(parts)
-        out = compute(expr, [next(it) if isinstance(a, Tensor) else a for a in args], casts, dtype)
+        out = _broadcasting([next(it) if isinstance(a, Tensor) else a for a in args], build)
         start = out.ndim - from_right - (n - 1)
         return view._merge(out, start, start + n)
     tensors, dims = broadcast(*[a for a in args if isinstance(a, Tensor)])
     adjusted = iter(tensors)
-    sources: list[Tensor] = []
-    terms = []
-    for arg, cast in zip(args, casts):
-        if isinstance(arg, Tensor):
-            t = next(adjusted)
-            term = f"source({len(sources)})"
-            sources.append(t)
-            terms.append(term if cast is None or cast is t.dtype else f"tf.cast({term}, {cast.name!r})")
-        else:
-            terms.append(literal(arg, cast or scalar_dtype(arg)))
-    return make({"class": "eval", "from": sources, "eval": expr(*terms), "out_type": {"dtype": dtype.name},
-                 "allow_broadcast_all_sources": True}, dims, dtype=dtype)
+    return build([next(adjusted) if isinstance(a, Tensor) else a for a in args], dims)
+
+
+def compute(expr: Callable[..., str], args: Sequence[Any], casts: Sequence[_dtype.dtype | None],
+            dtype: _dtype.dtype) -> Tensor:
+    """An eval layer ``expr(*terms)`` with torch broadcasting, its result of ``dtype``: for what
+    RETURNN has no layer for (`combine` is RETURNN's own layer for the common binary ops).
+
+    ``args`` are tensors, dynamic sizes or Python scalars; term i is arg i cast to ``casts[i]``
+    (``None``: a tensor as it is).
+    """
+    def build(items: list[Any], dims: list) -> Tensor:
+        sources: list[Tensor] = []
+        terms = []
+        for arg, cast in zip(items, casts):
+            if isinstance(arg, Tensor):
+                term = f"source({len(sources)})"
+                sources.append(arg)
+                terms.append(term if cast is None or cast is arg.dtype else f"tf.cast({term}, {cast.name!r})")
+            else:
+                terms.append(literal(arg, cast or scalar_dtype(arg)))
+        return make({"class": "eval", "from": sources, "eval": expr(*terms), "out_type": {"dtype": dtype.name},
+                     "allow_broadcast_all_sources": True}, dims, dtype=dtype)
+    return _broadcasting([size_scalar(a) if isinstance(a, SizeValue) else a for a in args], build)
+
+
+def operand(value: Any, dtype: _dtype.dtype) -> Tensor:
+    """``value`` (a tensor, dynamic size or Python number) as a tensor of ``dtype``: a number is a
+    ``constant`` layer, another dtype a ``cast`` layer."""
+    if isinstance(value, SizeValue):
+        value = size_scalar(value)
+    if isinstance(value, complex) or dtype.is_complex:
+        raise UnsupportedOpError("complex numbers are not supported")
+    if not isinstance(value, Tensor):
+        number = bool(value) if dtype is _dtype.bool else float(value) if dtype.is_floating_point else int(value)
+        return make({"class": "constant", "value": number, "dtype": dtype.name}, [], dtype=dtype,
+                    name=ctx().layer_name_for() + ".const")
+    if value.dtype is dtype:
+        return value
+    return make({"class": "cast", "from": value, "dtype": dtype.name}, value.dims, dtype=dtype)
+
+
+def combine(kind: str, args: Sequence[Any], dtype: _dtype.dtype, *, layer: str = "combine") -> Tensor:
+    """RETURNN's ``combine`` layer (or ``compare``: ``layer="compare"``) of kind ``kind`` (a
+    ``tf.math`` function name) over ``args`` (tensors, dynamic sizes, numbers), each taken
+    as ``dtype``, with torch broadcasting."""
+    tensors = [operand(a, dtype) for a in args]
+    out = _dtype.bool if layer == "compare" else dtype
+    return _broadcasting(tensors, lambda items, dims: make(
+        {"class": layer, "kind": kind, "from": items, "allow_broadcast_all_sources": True}, dims, dtype=out))
 
 
 def _binary(a: Any, b: Any, fmt: str, *, dtype: _dtype.dtype | None = None,
-            out: _dtype.dtype | None = None) -> Tensor:
-    """``fmt.format(a, b)`` computed in ``dtype`` (default: promoted), result of ``out`` (default ``dtype``)."""
+            out: _dtype.dtype | None = None, kind: str | None = None, layer: str = "combine") -> Tensor:
+    """``a`` and ``b`` computed in ``dtype`` (default: promoted), result of ``out`` (default ``dtype``):
+    RETURNN's ``layer`` of ``kind``, else (no RETURNN layer) ``fmt.format(a, b)`` in an eval layer."""
     dtype = dtype or promote(a, b)
+    if kind is not None:
+        return combine(kind, [a, b], dtype, layer=layer)
     return compute(lambda x, y: fmt.format(x, y), [a, b], [dtype, dtype], out or dtype)
 
 
@@ -202,9 +238,9 @@ def _binary(a: Any, b: Any, fmt: str, *, dtype: _dtype.dtype | None = None,
 @op("Tensor.add", "torch.add")
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     if promote(input, other) is _dtype.bool:  # torch adds booleans as a logical or
-        return _binary(input, other, "tf.math.logical_or({}, {})")
+        return _binary(input, other, "tf.math.logical_or({}, {})", kind="logical_or")
     if alpha == 1:
-        return _binary(input, other, "({} + {})")
+        return _binary(input, other, "({} + {})", kind="add")
     dtype = promote(input, other)
     return compute(lambda x, y, a: f"({x} + {a} * {y})", [input, other, alpha], [dtype] * 3, dtype)
 
@@ -212,7 +248,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
 @op("Tensor.sub", "torch.sub", "torch.subtract", "Tensor.subtract")
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     if alpha == 1:
-        return _binary(input, other, "({} - {})")
+        return _binary(input, other, "({} - {})", kind="subtract")
     dtype = promote(input, other)
     return compute(lambda x, y, a: f"({x} - {a} * {y})", [input, other, alpha], [dtype] * 3, dtype)
 
@@ -225,21 +261,21 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
 @op("Tensor.mul", "torch.mul", "torch.multiply", "Tensor.multiply")
 def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
     if promote(input, other) is _dtype.bool:  # torch multiplies booleans as a logical and
-        return _binary(input, other, "tf.math.logical_and({}, {})")
-    return _binary(input, other, "({} * {})")
+        return _binary(input, other, "tf.math.logical_and({}, {})", kind="logical_and")
+    return _binary(input, other, "({} * {})", kind="multiply")
 
 
 @op("Tensor.div", "torch.div", "torch.divide", "Tensor.divide")
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
     if rounding_mode is None:
-        return _binary(input, other, "({} / {})", dtype=float_dtype(promote(input, other)))
+        return _binary(input, other, "({} / {})", dtype=float_dtype(promote(input, other)), kind="truediv")
     if rounding_mode == "floor":
-        return _binary(input, other, "tf.math.floordiv({}, {})")
+        return _binary(input, other, "tf.math.floordiv({}, {})", kind="floordiv")
     if rounding_mode == "trunc":
         dtype = promote(input, other)
         if dtype.is_floating_point:  # trunc(a / b), as torch
             return _binary(input, other, "(lambda q: tf.sign(q) * tf.floor(tf.abs(q)))({} / {})")
-        return _binary(input, other, "tf.truncatediv({}, {})")
+        return _binary(input, other, "tf.truncatediv({}, {})", kind="truncatediv")
     raise ModelError(f"div with rounding_mode={rounding_mode!r} is not supported")
 
 
@@ -255,7 +291,7 @@ def rdiv(input: Tensor, other: Any) -> Tensor:  # noqa: A002
 
 @op("Tensor.__floordiv__", "torch.floor_divide", "Tensor.floor_divide")
 def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
-    return _binary(input, other, "tf.math.floordiv({}, {})")
+    return _binary(input, other, "tf.math.floordiv({}, {})", kind="floordiv")
 
 
 @op("Tensor.__rfloordiv__")
@@ -266,7 +302,7 @@ def rfloordiv(input: Tensor, other: Any) -> Tensor:  # noqa: A002
 @op("Tensor.remainder", "torch.remainder")
 def remainder(input: Any, other: Any) -> Tensor:  # noqa: A002
     """Python's modulo (the result has the divisor's sign), as ``tf.math.floormod``."""
-    return _binary(input, other, "tf.math.floormod({}, {})")
+    return _binary(input, other, "tf.math.floormod({}, {})", kind="floormod")
 
 
 @op("Tensor.__rmod__")
@@ -276,7 +312,7 @@ def rmod(input: Tensor, other: Any) -> Tensor:  # noqa: A002
 
 @op("Tensor.pow", "torch.pow")
 def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001,A002
-    return _binary(input, exponent, "tf.pow({}, {})")
+    return _binary(input, exponent, "tf.pow({}, {})", kind="pow")
 
 
 @op("Tensor.__rpow__")
@@ -286,12 +322,12 @@ def rpow(input: Tensor, other: Any) -> Tensor:  # noqa: A002
 
 @op("torch.maximum", "Tensor.maximum")
 def maximum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
-    return _binary(input, other, "tf.maximum({}, {})")
+    return _binary(input, other, "tf.maximum({}, {})", kind="maximum")
 
 
 @op("torch.minimum", "Tensor.minimum")
 def minimum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
-    return _binary(input, other, "tf.minimum({}, {})")
+    return _binary(input, other, "tf.minimum({}, {})", kind="minimum")
 
 
 # in place: the replay context rebinds the mutated tensor to the result (cast back to its dtype)
@@ -331,7 +367,8 @@ def _compare(kind: str) -> Callable[[Any, Any], Any]:
     def comparison(input: Any, other: Any) -> Any:  # noqa: A002
         if not isinstance(other, (Tensor, bool, int, float)):
             return NotImplemented  # ``x == None``: torch answers NotImplemented too (Python then says False)
-        return _binary(input, other, f"tf.math.{_COMPARE[kind]}({{}}, {{}})", out=_dtype.bool)
+        return _binary(input, other, f"tf.math.{_COMPARE[kind]}({{}}, {{}})", out=_dtype.bool,
+                       kind=_COMPARE[kind], layer="compare")
     comparison.__name__ = kind
     return comparison
 
@@ -345,8 +382,8 @@ for _kind, _aliases in _COMPARE_NAMES.items():
 
 def _logical(kind: str) -> Callable[..., Tensor]:
     def logical(input: Any, other: Any) -> Tensor:  # noqa: A002
-        return compute(lambda x, y: f"tf.math.logical_{kind}({x}, {y})", [input, other],
-                       [_dtype.bool, _dtype.bool], _dtype.bool)
+        return _binary(input, other, f"tf.math.logical_{kind}({{}}, {{}})", dtype=_dtype.bool,
+                       kind=f"logical_{kind}")
     return logical
 
 
@@ -358,7 +395,7 @@ def _bitwise(kind: str) -> Callable[..., Tensor]:
             return _logical(kind)(input, other)
         if _category(dtype) != 1:
             raise ModelError(f"bitwise {kind} of {dtype} is not supported")
-        return _binary(input, other, f"tf.bitwise.bitwise_{kind}({{}}, {{}})")
+        return _binary(input, other, f"tf.bitwise.bitwise_{kind}({{}}, {{}})")  # RETURNN: no bitwise kinds
     return bitwise
 
 
@@ -369,7 +406,7 @@ for _kind in ("and", "or", "xor"):
 
 @op("torch.logical_not", "Tensor.logical_not")
 def logical_not(input: Tensor) -> Tensor:  # noqa: A002
-    return compute(lambda x: f"tf.logical_not({x})", [input], [_dtype.bool], _dtype.bool)
+    return activation(operand(input, _dtype.bool), "logical_not")
 
 
 @op("Tensor.__invert__", "torch.bitwise_not", "Tensor.bitwise_not")
@@ -393,15 +430,31 @@ _SAME_UNARY = {"abs": "tf.abs({})", "neg": "tf.negative({})", "sign": "tf.sign({
                "round": ("tf.round({})", None), "trunc": ("(lambda v: tf.sign(v) * tf.floor(tf.abs(v)))({})", None)}
 
 
+#: RETURNN ``activation`` names of the functions above (the others are eval layers)
+_ACTIVATIONS = {"exp": "exp", "log": "log", "sqrt": "sqrt", "rsqrt": "rsqrt", "log1p": "log1p", "expm1": "expm1",
+                "reciprocal": "reciprocal", "sin": "sin", "cos": "cos", "abs": "abs", "neg": "negative",
+                "sign": "sign", "square": "square", "floor": "floor", "ceil": "ceil", "round": "round"}
+
+
+def activation(x: Tensor, name: str) -> Tensor:
+    """RETURNN's ``activation`` layer: function ``name`` (as RETURNN resolves it) of ``x``."""
+    return make({"class": "activation", "from": x, "activation": name}, x.dims, dtype=x.dtype)
+
+
 def unary_op(name: str, fmt: str | tuple[str, None], floating: bool) -> Callable[..., Tensor]:
-    """A builder computing TF code ``fmt`` of its input (in its float dtype if ``floating``)."""
+    """A builder computing function ``name`` (TF code ``fmt``) of its input (in its float dtype if
+    ``floating``); ``fmt`` a pair: the identity on integers."""
     def unary(input: Tensor, **kwargs: Any) -> Tensor:  # noqa: A002
         if kwargs.get("decimals", 0):
             raise UnsupportedOpError(f"{name} with decimals is not supported")
         dtype = float_dtype(input.dtype) if floating else input.dtype
         text = fmt
         if isinstance(fmt, tuple):
-            text = fmt[0] if dtype.is_floating_point else "tf.identity({})"
+            if not dtype.is_floating_point:
+                return make({"class": "copy", "from": input}, input.dims, dtype=dtype)
+            text = fmt[0]
+        if name in _ACTIVATIONS:
+            return activation(operand(input, dtype), _ACTIVATIONS[name])
         return compute(lambda x: text.format(x), [input], [dtype], dtype)
     unary.__name__ = name
     return unary
@@ -448,9 +501,14 @@ def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: 
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Tensor:  # noqa: A002
     if input is None or other is None:
         raise UnsupportedOpError("torch.where(condition) (the indices of nonzero elements) is not supported")
-    dtype = promote(input, other)
-    return compute(lambda c, x, y: f"tf.where({c}, {x}, {y})", [condition, input, other],
-                   [_dtype.bool, dtype, dtype], dtype)
+    return _switch(condition, input, other, promote(input, other))
+
+
+def _switch(condition: Any, true: Any, false: Any, dtype: _dtype.dtype) -> Tensor:
+    """RETURNN's ``switch`` layer, with torch broadcasting: ``true`` where ``condition``, else ``false``."""
+    args = [operand(condition, _dtype.bool), operand(true, dtype), operand(false, dtype)]
+    return _broadcasting(args, lambda items, dims: make(
+        {"class": "switch", "condition": items[0], "true_from": items[1], "false_from": items[2]}, dims, dtype=dtype))
 
 
 @op("Tensor.where")
@@ -463,8 +521,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A00
     """``value`` (a number or a 0-dim tensor) where ``mask``; the result keeps ``input``'s dtype."""
     if isinstance(value, Tensor) and value.ndim:
         raise UnsupportedOpError("masked_fill with a value tensor of more than 0 dims is not supported")
-    return compute(lambda x, m, v: f"tf.where({m}, {v}, {x})", [input, mask, value],
-                   [None, _dtype.bool, input.dtype], input.dtype)
+    return _switch(mask, value, input, input.dtype)
 
 
 # -- casts ------------------------------------------------------------------------------
@@ -476,7 +533,9 @@ def cast(input: Tensor, dtype: _dtype.dtype, *, copy: bool = False) -> Tensor:
         return input
     if dtype.is_complex or input.dtype.is_complex:
         raise UnsupportedOpError("casts to or from complex dtypes are not supported")
-    return compute(lambda x: f"tf.identity({x})", [input], [dtype], dtype)
+    if dtype is input.dtype:  # a copy: a tensor of its own (in-place ops on it rebind it alone)
+        return make({"class": "copy", "from": input}, input.dims, dtype=dtype)
+    return operand(input, dtype)
 
 
 _CASTS = {"float": _dtype.float32, "double": _dtype.float64, "half": _dtype.float16, "long": _dtype.int64,

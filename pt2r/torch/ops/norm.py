@@ -4,7 +4,7 @@ Statistics are computed with RETURNN's ``norm`` layer, which reduces with
 plain ``tf.reduce_mean`` (no sequence masking): over a dynamic axis the
 padding frames count, as they do for torch on the padded batch. The affine
 parameters are kept out of the ``norm`` layer (``scale``/``bias`` off) and
-applied by an ``eval`` layer, so they stay the trace's variables.
+applied by ``combine`` layers, so they stay the trace's variables.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
-from pt2r.torch.ops.build import ctx, eval_layer, make, unify
+from pt2r.torch.ops.build import ctx, make, unify
+from pt2r.torch.ops.elementwise import activation, combine
 from pt2r.torch.ops.registry import module, op
 from pt2r.torch.values import rebind_in_place, static_dims
 
@@ -39,9 +40,8 @@ def _normalize(x: Tensor, axes: Sequence[Dim], eps: float) -> Tensor:
 
 
 def _affine(x: Tensor, weight: Tensor | None, bias: Tensor | None, axes: Sequence[int]) -> Tensor:
-    """``x * weight + bias``, the parameters' axes being ``x``'s axes ``axes`` (in order)."""
-    sources, expr = [x], "source(0)"
-    for param, symbol in ((weight, "*"), (bias, "+")):
+    """``x * weight + bias`` (``combine`` layers), the parameters' axes being ``x``'s axes ``axes`` (in order)."""
+    for param, kind in ((weight, "multiply"), (bias, "add")):
         if param is None:
             continue
         if param.ndim != len(axes):
@@ -49,11 +49,15 @@ def _affine(x: Tensor, weight: Tensor | None, bias: Tensor | None, axes: Sequenc
                                      "supported")
         for i, axis in enumerate(axes):
             param = unify(param, i, x.dims[axis])
-        expr = f"{expr} {symbol} source({len(sources)})"
-        sources.append(param)
-    if len(sources) == 1:
-        return x
-    return eval_layer(expr, sources, x.dims, x.dtype)
+        x = _per_axis(kind, x, param)
+    return x
+
+
+def _per_axis(kind: str, x: Tensor, param: Tensor) -> Tensor:
+    """``combine`` of ``x`` with ``param`` (whose dims are some of ``x``'s), lined up by dim, not
+    by torch broadcasting (a per-channel parameter meets axis 1 of ``x``)."""
+    return make({"class": "combine", "kind": kind, "from": [x, param], "allow_broadcast_all_sources": True},
+                x.dims, dtype=x.dtype)
 
 
 def _static(x: Tensor, axes: Sequence[int], what: str) -> None:
@@ -164,8 +168,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     _static(input, [1], "batch_norm channels")
     channels = input.dims[1]
     mean, var = unify(running_mean, 0, channels), unify(running_var, 0, channels)
-    normed = eval_layer(f"(source(0) - source(1)) * tf.math.rsqrt(source(2) + {float(eps)!r})",
-                        [input, mean, var], input.dims, input.dtype)
+    inv_std = activation(combine("add", [var, float(eps)], var.dtype), "rsqrt")
+    normed = _per_axis("multiply", _per_axis("subtract", input, mean), inv_std)
     return _affine(normed, weight, bias, [1])
 
 

@@ -33,8 +33,16 @@ from pt2r.torch._tensor import Tensor
 from pt2r.torch.dims import canonical
 from pt2r.torch.nn.module import Module
 from pt2r.torch.ops.build import make, raw_eval
-from pt2r.torch.ops.conv import _check_input, _ntuple, _raw
+from pt2r.torch.ops.conv import _check_input, _ntuple
 from pt2r.torch.ops.registry import module, op
+
+
+def _raw(x: Tensor, i: int, order: list[Dim]) -> str:
+    """In an eval layer: source ``i`` (tensor ``x``) with its raw axes in ``order``."""
+    dims = list(x.layer.output.dims)
+    perm = [dims.index(d) for d in order]
+    term = f"source({i}, auto_convert=False)"
+    return term if perm == sorted(perm) else f"tf.transpose({term}, {perm})"
 
 
 def _add(d: Dim, n: int) -> Dim:
