@@ -1,4 +1,4 @@
-"""The ``pt2r`` command line: record, replay, convert, inspect, diff.
+"""The ``pt2r`` command line: record, replay, convert, inspect, diff, export-torch.
 
 Exit codes: 0 success, 1 numeric mismatch, 2 bad usage or bad input (a
 one-paragraph message, no traceback unless ``--debug``), 3 an internal error.
@@ -259,7 +259,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rtol", type=float, help="relative tolerance for every float dtype "
                    "(default per dtype, float32 1e-3)")
     p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("export-torch", help="write a converted net's (possibly fine-tuned) RETURNN parameters "
+                       "under their PyTorch names and layouts, as safetensors (no torch needed)")
+    p.add_argument("out_dir", metavar="OUTDIR", help="output folder of pt2r replay or convert (its params.json)")
+    p.add_argument("--checkpoint", help="TF checkpoint prefix to read (default: OUTDIR/model)")
+    p.add_argument("-o", "--output", required=True, help="safetensors file to write")
+    p.set_defaults(func=cmd_export_torch)
     return parser
+
+
+def cmd_export_torch(args: argparse.Namespace) -> int:
+    from pt2r.replay import quiet  # noqa: F401  (TensorFlow, quietly)
+    from pt2r.replay.params import export_torch
+
+    written = export_torch(args.out_dir, args.output, args.checkpoint)
+    modules = ", ".join(written["modules"]) or "-"
+    console.print(f"wrote {written['tensors']} tensors of {modules} to {written['path']}"
+                  + (f" ({len(written['left_out'])} constants folded from the trace left out)"
+                     if written["left_out"] else ""), soft_wrap=True)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

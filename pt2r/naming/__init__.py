@@ -93,6 +93,10 @@ class Namer:
         entry = self._module_names.get(id(module))
         return entry[1] if entry else None
 
+    def roots(self) -> list[tuple[str, Any]]:
+        """``(name, module)`` of the modules named at the top (called from outside any module)."""
+        return [(name, module) for name, module in self._modules_by_name.items() if "." not in name]
+
     def enter_module_call(self, module: Any) -> tuple[str, str]:
         """Open a module call; returns ``(call name, module name)``. Pair with `exit_call`."""
         parent = self._stack[-1]

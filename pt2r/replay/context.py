@@ -25,6 +25,7 @@ from pt2r import calls
 from pt2r.errors import InternalError, NameMismatchError, Pt2rError, UnsupportedOpError, locate, where
 from pt2r.inputs import resolve as resolve_input_description
 from pt2r.naming import Namer, unique
+from pt2r.replay import params
 from pt2r.replay.quiet import returnn_prints_silenced
 from pt2r.trace import TraceReader
 
@@ -115,6 +116,7 @@ class ReplayContext:
         self.net_dict: dict[str, dict[str, Any]] = {}
         self._layer_names: set[str] = {"data", "output"}  # RETURNN's own meaning
         self.variable_values: dict[str, np.ndarray] = {}  # layer name -> value to load
+        self.variables: dict[str, params.Variable] = {}  # layer name -> what it holds
         self.dim_values: dict[Dim, int] = {}
         self.dynamic_branches: list[str] = []
         self._memos: dict[str, dict] = {}
@@ -171,6 +173,7 @@ class ReplayContext:
         return self.cursor - 1
 
     def finish(self) -> None:
+        params.resolve_keys(self.variables, self.namer.roots())
         self.namer = None  # the run is over: its modules, and the parameter values they hold, may go
         if self.cursor != len(self.calls):
             rec = self.calls[self.cursor]
@@ -304,12 +307,17 @@ class ReplayContext:
             return self.network.construct_layer(self.net_dict, name)
 
     def add_variable(self, value: np.ndarray | None, dims: list[Dim], dtype: str, name: str,
-                     *, trainable: bool) -> Any:
-        """A variable layer (a parameter, or a buffer/constant when not trainable) with its value."""
+                     *, trainable: bool, origin: Any = None, transform: dict[str, Any] | None = None) -> Any:
+        """A variable layer (a parameter, or a buffer/constant when not trainable) with its value:
+        that of the drop-in tensor ``origin``, in the layout ``transform`` makes of it (see
+        `pt2r.replay.params`)."""
         layer = self.add_layer({"class": "variable", "shape": list(dims), "dtype": dtype,
                                 "trainable": trainable, "param_name": "param"}, name=name)
         if value is not None:
             self.variable_values[layer.name] = value
+        self.variables[layer.name] = params.Variable(
+            layer.name, [self.dim_value(d) for d in dims], dtype, trainable,
+            id(origin) if origin is not None else None, transform or {"kind": "identity"})
         return layer
 
     def memo(self, name: str) -> dict:

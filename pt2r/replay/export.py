@@ -15,6 +15,7 @@ import tensorflow as tf
 from returnn.tf.frontend_layers.layer import ReturnnDimTagsProxy
 from returnn.util.pprint import pformat
 
+from pt2r.replay import params
 from pt2r.replay.context import BEHAVIOR_VERSION, ReplayContext
 
 CONFIG_NAME = "returnn.config"
@@ -23,7 +24,8 @@ CHECKPOINT_PREFIX = "model"
 _HEADER = '''#!returnn.py
 # RETURNN config written by pt2r {version} from the trace of {spec!r}.
 # The TF checkpoint with this network's parameters is at the path prefix "model"
-# beside this file (model.index, model.data-*).
+# beside this file (model.index, model.data-*); params.json maps each variable to
+# its PyTorch state_dict key (`pt2r export-torch` writes them back for PyTorch).
 
 from returnn.tensor import Dim, batch_dim, single_step_dim  # noqa: F401
 from returnn.tf.util.data import SpatialDim, FeatureDim  # noqa: F401
@@ -76,6 +78,7 @@ def write(ctx: ReplayContext, session: Any, saver: Any, out_dir: str, outputs: d
     os.replace(tmp, config_path)
     prefix = os.path.join(out_dir, CHECKPOINT_PREFIX)
     saver.save(session, prefix, write_meta_graph=False, write_state=False)
+    params.write_json(out_dir, ctx.variables)
     return {"config": config_path, "checkpoint": prefix, "config_text": text}
 
 

@@ -73,7 +73,7 @@ class Tensor:
                 raise RuntimeError(f"tensor {self.name or ''} has no value from the trace")
             self._layer = ctx.add_variable(self.value, list(self.dims), self.dtype.name,
                                            self.name or ctx.layer_name_for() + ".const",
-                                           trainable=self.trainable)
+                                           trainable=self.trainable, origin=self)
         return self._layer
 
     @property

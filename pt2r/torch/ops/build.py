@@ -87,7 +87,7 @@ def enter_as(x: Tensor, order: Sequence[Dim]) -> Tensor:
     value = np.ascontiguousarray(np.transpose(x.value, perm))
     context = ctx()
     x._layer = context.add_variable(value, list(order), x.dtype.name, x.name or context.layer_name_for() + ".const",
-                                    trainable=x.trainable)
+                                    trainable=x.trainable, origin=x, transform={"kind": "transpose", "perm": perm})
     return x
 
 

@@ -193,7 +193,8 @@ def _phase_filter(weight: Tensor, stride: int) -> Tensor:
             Dim(stride * cout, name=f"{out_dim.description}:phases")]
     filt = Tensor(dims, weight.dtype, layer=context.add_variable(
         np.ascontiguousarray(np.transpose(w, [2, 0, 3, 1]).reshape(m, cin, stride * cout)), dims,
-        weight.dtype.name, weight.name or context.layer_name_for() + ".filter", trainable=weight.trainable))
+        weight.dtype.name, weight.name or context.layer_name_for() + ".filter", trainable=weight.trainable,
+        origin=weight, transform={"kind": "polyphase", "stride": stride}))
     if weight.blob is not None:
         cache[key] = (weight, filt)
     return filt

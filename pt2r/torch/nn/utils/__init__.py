@@ -18,16 +18,20 @@ from pt2r.torch.values import static_dims
 
 def weight_norm_value(g: Tensor, v: Tensor, dim: int) -> Tensor:
     """``g * v / ||v||``, the norm over every axis of ``v`` but ``dim`` (torch's ``_weight_norm``)."""
-    from pt2r.torch.ops.build import eval_layer, make, unify
+    from pt2r.torch.ops.build import make, unify
+    from pt2r.torch.ops.elementwise import activation
     dim = dim % v.ndim
     norm_axes = [d for i, d in enumerate(v.dims) if i != dim]
-    squared = eval_layer("tf.square(source(0))", [v], v.dims, v.dtype)
+    squared = activation(v, "square")
     sum_sq = make({"class": "reduce", "mode": "sum", "from": squared, "axes": norm_axes}, [v.dims[dim]],
                   dtype=v.dtype)
     g = unify(g, dim, v.dims[dim])
     g_dims = [d for i, d in enumerate(g.dims) if i != dim]
     g = make({"class": "squeeze", "from": g, "axis": g_dims}, [v.dims[dim]], dtype=g.dtype)
-    return eval_layer("source(0) * source(1) / tf.sqrt(source(2))", [v, g, sum_sq], v.dims, v.dtype)
+    scale = make({"class": "combine", "kind": "multiply", "from": [g, activation(sum_sq, "rsqrt")]}, [v.dims[dim]],
+                 dtype=v.dtype)  # g / ||v||, per slice along ``dim``
+    return make({"class": "combine", "kind": "multiply", "from": [v, scale], "allow_broadcast_all_sources": True},
+                v.dims, dtype=v.dtype)
 
 
 class WeightNorm:
