@@ -264,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "under their PyTorch names and layouts, as safetensors (no torch needed)")
     p.add_argument("out_dir", metavar="OUTDIR", help="output folder of pt2r replay or convert (its params.json)")
     p.add_argument("--checkpoint", help="TF checkpoint prefix to read (default: OUTDIR/model)")
+    p.add_argument("--scope", help="the subnetwork layer the net ran as in the checkpoint's network "
+                   "(default: found in the checkpoint)")
     p.add_argument("-o", "--output", required=True, help="safetensors file to write")
     p.set_defaults(func=cmd_export_torch)
     return parser
@@ -273,9 +275,10 @@ def cmd_export_torch(args: argparse.Namespace) -> int:
     from pt2r.replay import quiet  # noqa: F401  (TensorFlow, quietly)
     from pt2r.replay.params import export_torch
 
-    written = export_torch(args.out_dir, args.output, args.checkpoint)
+    written = export_torch(args.out_dir, args.output, args.checkpoint, args.scope)
     modules = ", ".join(written["modules"]) or "-"
-    console.print(f"wrote {written['tensors']} tensors of {modules} to {written['path']}"
+    scope = f" (scope {written['scope']!r} of the checkpoint)" if written["scope"] else ""
+    console.print(f"wrote {written['tensors']} tensors of {modules}{scope} to {written['path']}"
                   + (f" ({len(written['left_out'])} constants folded from the trace left out)"
                      if written["left_out"] else ""), soft_wrap=True)
     return 0

@@ -124,13 +124,34 @@ def read_params(out_dir: str) -> list[dict[str, Any]]:
         raise UsageError(f"{path!r} is damaged ({exc}); replay the trace again to rewrite it.") from None
 
 
-def export_torch(out_dir: str, output: str, checkpoint: str | None = None) -> dict[str, Any]:
+def _scope_in(reader: Any, variables: list[dict[str, Any]], scope: str | None) -> str:
+    """The prefix of the net's variables in the checkpoint: ``scope/`` when given, else found: empty
+    for pt2r's own checkpoint, ``<layer>/`` when the net ran as subnetwork ``<layer>`` of a bigger one."""
+    if scope is not None:
+        return scope.strip("/") + "/" if scope.strip("/") else ""
+    names = [v["returnn"] for v in variables]
+    if not names or reader.has_tensor(names[0]):
+        return ""
+    prefixes = {key[:-len(names[0])] for key in reader.get_variable_to_shape_map()
+                if key.endswith("/" + names[0])}
+    found = [p for p in sorted(prefixes) if all(reader.has_tensor(p + n) for n in names)]
+    if len(found) != 1:
+        where = f"under several scopes ({', '.join(found)})" if found else f"nowhere (no variable {names[0]!r})"
+        raise UsageError(f"The checkpoint holds the net's variables {where}; give --scope, the name of the "
+                         f"subnetwork layer the net ran as.")
+    return found[0]
+
+
+def export_torch(out_dir: str, output: str, checkpoint: str | None = None, scope: str | None = None) -> dict[str, Any]:
     """Write the parameters of the checkpoint ``checkpoint`` (default: the one pt2r wrote in
     ``out_dir``) under their PyTorch names and layouts into the safetensors file ``output``.
 
-    Keys are the state_dict keys of the model's root module; where a model function called several
-    root modules, each key is prefixed by its module's name (``PQMF.analysis_filter``). Constants
-    folded from the trace (no PyTorch key) are left out. Returns what was written."""
+    The checkpoint may be one of a bigger net that holds this one as a subnetwork layer (say,
+    fine-tuned in a RETURNN training): its variables are then under ``scope`` (the layer's name,
+    found when unambiguous). Keys are the state_dict keys of the model's root module; where a model
+    function called several root modules, each key is prefixed by its module's name
+    (``PQMF.analysis_filter``). Constants folded from the trace (no PyTorch key) are left out.
+    Returns what was written."""
     import tensorflow as tf
 
     variables = read_params(out_dir)
@@ -139,20 +160,22 @@ def export_torch(out_dir: str, output: str, checkpoint: str | None = None) -> di
         reader = tf.train.load_checkpoint(checkpoint)
     except (ValueError, tf.errors.OpError) as exc:
         raise UsageError(f"Cannot read the checkpoint {checkpoint!r}: {exc}") from None
+    prefix = _scope_in(reader, variables, scope)
     mapped = [v for v in variables if v["torch"]]
     roots = sorted({v["module"] for v in mapped})
     tensors: dict[str, np.ndarray] = {}
     for var in mapped:
-        if not reader.has_tensor(var["returnn"]):
-            raise UsageError(f"The checkpoint {checkpoint!r} has no variable {var['returnn']!r}: it is not a "
-                             f"checkpoint of the net in {out_dir!r}.")
+        name = prefix + var["returnn"]
+        if not reader.has_tensor(name):
+            raise UsageError(f"The checkpoint {checkpoint!r} has no variable {name!r}: it is not a checkpoint "
+                             f"of the net in {out_dir!r}.")
         key = var["torch"] if len(roots) == 1 else f"{var['module']}.{var['torch']}"
         if key in tensors:
-            continue  # a parameter held by several variables (one per layout): all equal after export
-        tensors[key] = to_torch(reader.get_tensor(var["returnn"]), var["transform"])
+            continue  # a parameter held by several variables (one per layout)
+        tensors[key] = to_torch(reader.get_tensor(name), var["transform"])
     try:
         write_safetensors(output, tensors, {"format": "pt", "pt2r_modules": ",".join(roots)})
     except OSError as exc:
         raise OutputPathError(f"Cannot write {output!r}: {exc.strerror}.") from exc
-    return {"path": output, "tensors": len(tensors), "modules": roots,
+    return {"path": output, "tensors": len(tensors), "modules": roots, "scope": prefix.rstrip("/"),
             "left_out": [v["returnn"] for v in variables if not v["torch"]]}
