@@ -175,13 +175,14 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
                 with ctx.graph.as_default():
                     ctx.network.construct_layer(ctx.net_dict, name)
                 outputs_dims[name] = list(tensor.dims)
-            saver = export.make_saver(ctx)
+            exported = export.Exported(ctx, list(outputs_dims))
+            saver = export.make_saver(ctx, exported)
             session = tf.compat.v1.Session(graph=ctx.graph, config=standalone.session_config(optimize=False))
             try:
                 with ctx.graph.as_default():  # one run: each variable's initial value is fed its value
                     values = {ctx.network.get_layer(name).var.initializer.inputs[1]: value
                               for name, value in ctx.variable_values.items()}
-                    session.run(tf.compat.v1.variables_initializer(saver._var_list), feed_dict=values)
+                    session.run(tf.compat.v1.variables_initializer(ctx.network.get_saveable_params_list()), feed_dict=values)
                 del values
                 ctx.variable_values.clear()  # the variables hold them now: not twice in memory
                 input_array = ctx.array(meta["input"]["value"]["$t"])
@@ -192,17 +193,17 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
                                     feed_dict=feed)
                 final = {n: np.transpose(v, [list(ctx.network.get_layer(n).output.dims).index(d)
                                              for d in outputs_dims[n]]) for n, v in final.items()}
-                paths = export.write(ctx, session, saver, out_dir, outputs_dims)
+                paths = export.write(ctx, exported, session, saver, out_dir, outputs_dims)
             finally:
                 session.close()
         finally:
             activate(None)
     verify_seconds = time.perf_counter() - start - build_seconds
-    exported = standalone.run_exported(paths["config"], paths["checkpoint"], input_array, seq_lens)
+    rerun = standalone.run_exported(paths["config"], paths["checkpoint"], input_array, seq_lens)
     standalone_checks = {}
     for name, value in final.items():
         tol = compare.tolerance_for(str(value.dtype), tolerances)
-        standalone_checks[name] = compare.compare(exported[name], value, **tol).as_dict()
+        standalone_checks[name] = compare.compare(rerun[name], value, **tol).as_dict()
     standalone_ok = all(c["passed"] for c in standalone_checks.values())
     divergence = report.first_divergence(results)
     summary = {
@@ -218,12 +219,12 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
         "seconds": {"build": build_seconds, "verify_and_export": verify_seconds,
                     "total": time.perf_counter() - start},
         "layers": len(ctx.net_dict),
-        "native_share": report.native_share(ctx.net_dict),
+        "native_share": report.native_share(exported.net_dict),
     }
     report.write(out_dir, summary, results)
     return ReplayResult(out_dir=out_dir, passed=summary["passed"], results=results, summary=summary,
                         config_path=paths["config"], checkpoint_prefix=paths["checkpoint"],
-                        net_dict=ctx.net_dict, outputs=final, config_text=paths["config_text"])
+                        net_dict=exported.net_dict, outputs=final, config_text=paths["config_text"])
 
 
 class _CallableModule(types.ModuleType):

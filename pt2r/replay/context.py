@@ -113,6 +113,9 @@ class ReplayContext:
         self.leaf_depth = 0
         self.busy = 0
         self._call_stack: list[int] = []  # recorded indices of the open calls
+        self._scopes: list[str] = []  # call names of the open calls of non-leaf modules (subnetworks)
+        self.layer_scopes: dict[str, tuple[str, ...]] = {}  # layer name -> the scope it was built in
+        self.call_outputs: dict[str, list[str]] = {}  # module call name -> its output layers
         self.net_dict: dict[str, dict[str, Any]] = {}
         self._layer_names: set[str] = {"data", "output"}  # RETURNN's own meaning
         self.variable_values: dict[str, np.ndarray] = {}  # layer name -> value to load
@@ -255,6 +258,8 @@ class ReplayContext:
             inputs = self._input_snapshots(args, kwargs, rec)
             self._call_stack.append(index)
             self.leaf_depth += leaf
+            if not leaf:
+                self._scopes.append(call_name)
             try:
                 impl = self.override.get(rec["target"]) if leaf else None
                 output = impl(module, *args, **kwargs) if impl else module._call_with_hooks(*args, **kwargs)
@@ -271,6 +276,8 @@ class ReplayContext:
             finally:
                 self.leaf_depth -= leaf
                 self._call_stack.pop()
+                if not leaf:
+                    self._scopes.pop()
         finally:
             self.namer.exit_call()
         self._add_check(index, output, rec["output"], inputs)
@@ -289,6 +296,8 @@ class ReplayContext:
         outs = values.pair_tensors(output, rec_output)
         for tensor, tid in outs:
             tensor.learn_dim_values(self, self.recorded_shape(tid))
+        if self.calls[index]["kind"] == "module":
+            self.call_outputs[self.calls[index]["name"]] = [t._layer.name for t, _ in outs if t._layer is not None]
         if outs:
             self.checks.append(Check(index, [(t.snapshot(), tid) for t, tid in outs], inputs))
 
@@ -303,6 +312,7 @@ class ReplayContext:
         """Add a layer to the net dict and construct it; returns the RETURNN layer."""
         name = unique(name or self.layer_name_for(), self._layer_names)
         self.net_dict[name] = layer_dict
+        self.layer_scopes[name] = tuple(self._scopes)
         with self.graph.as_default(), returnn_prints_silenced():
             return self.network.construct_layer(self.net_dict, name)
 

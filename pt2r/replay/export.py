@@ -1,4 +1,8 @@
-"""Export: the RETURNN config (a Python file RETURNN loads) and the TF checkpoint.
+"""Export: the RETURNN config (a Python file RETURNN loads), the TF checkpoint and params.json.
+
+The network is exported nested, a subnetwork per module call (`pt2r.replay.nest`),
+with only the layers its outputs need; the checkpoint names each variable by its
+path in it, and params.json maps it to its PyTorch key (`pt2r.replay.params`).
 
 The config defines every dim tag it uses (via RETURNN's own
 ``ReturnnDimTagsProxy``), so it loads on its own; ``pt2r_output_dims`` lists
@@ -15,7 +19,7 @@ import tensorflow as tf
 from returnn.tf.frontend_layers.layer import ReturnnDimTagsProxy
 from returnn.util.pprint import pformat
 
-from pt2r.replay import params
+from pt2r.replay import nest, params
 from pt2r.replay.context import BEHAVIOR_VERSION, ReplayContext
 
 CONFIG_NAME = "returnn.config"
@@ -53,13 +57,32 @@ class _DimsProxy(ReturnnDimTagsProxy):
         return super().dim_ref_repr(dim, brackets=brackets, prefer_ref=prefer_ref)
 
 
-def config_text(ctx: ReplayContext, outputs: dict[str, list[Any]]) -> str:
+class Exported:
+    """The network as exported: nested per module call (`pt2r.replay.nest`), with each flat layer's
+    path in it and each variable's name in the checkpoint."""
+
+    def __init__(self, ctx: ReplayContext, outputs: list[str]):
+        flat = nest.needed(ctx.net_dict, outputs)
+        self.net_dict, self.paths = nest.nest(flat, ctx.layer_scopes, ctx.call_outputs)
+        self.variables = {}  # flat layer name -> params.Variable, of the exported net's variables
+        for name, var in ctx.variables.items():
+            if name in self.paths:
+                var.layer = self.paths[name]
+                self.variables[name] = var
+
+    def tf_name(self, variable: Any) -> str:
+        """A TF variable's name in the exported net (its layer's path, then the parameter's name)."""
+        layer, slash, param = variable.op.name.partition("/")
+        return f"{self.paths[layer]}/{param}" if slash and layer in self.paths else variable.op.name
+
+
+def config_text(ctx: ReplayContext, exported: Exported, outputs: dict[str, list[Any]]) -> str:
     """The config as Python source; ``outputs`` maps output layer names to torch-ordered dims."""
     import pt2r
 
     proxy = _DimsProxy()
     config = proxy.collect_dim_tags_and_transform_config(
-        {"extern_data": ctx.extern_data, "network": ctx.net_dict, "pt2r_output_dims": outputs})
+        {"extern_data": ctx.extern_data, "network": exported.net_dict, "pt2r_output_dims": outputs})
     return (_HEADER.format(version=pt2r.__version__, spec=ctx.meta["spec"], behavior_version=BEHAVIOR_VERSION)
             + proxy.py_code_str() + "\n"
             + f"extern_data = {pformat(config['extern_data'])}\n\n"
@@ -67,22 +90,26 @@ def config_text(ctx: ReplayContext, outputs: dict[str, list[Any]]) -> str:
             + f"pt2r_output_dims = {pformat(config['pt2r_output_dims'])}\n")
 
 
-def write(ctx: ReplayContext, session: Any, saver: Any, out_dir: str, outputs: dict[str, list[Any]]) -> dict[str, str]:
+def write(ctx: ReplayContext, exported: Exported, session: Any, saver: Any, out_dir: str,
+          outputs: dict[str, list[Any]]) -> dict[str, str]:
     """Write the config and checkpoint (``saver``, from `make_saver`) into ``out_dir``; returns their
     paths and the config's text."""
     config_path = os.path.join(out_dir, CONFIG_NAME)
     tmp = config_path + ".partial"
-    text = config_text(ctx, outputs)
+    text = config_text(ctx, exported, outputs)
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
     os.replace(tmp, config_path)
     prefix = os.path.join(out_dir, CHECKPOINT_PREFIX)
     saver.save(session, prefix, write_meta_graph=False, write_state=False)
-    params.write_json(out_dir, ctx.variables)
+    params.write_json(out_dir, exported.variables)
     return {"config": config_path, "checkpoint": prefix, "config_text": text}
 
 
-def make_saver(ctx: ReplayContext) -> Any:
-    """A saver of every variable RETURNN stores; make it before initializing variables (it may add some)."""
+def make_saver(ctx: ReplayContext, exported: Exported) -> Any:
+    """A saver of every variable RETURNN stores, under its name in the exported net; make it before
+    initializing variables (it may add some)."""
     with ctx.graph.as_default():
-        return tf.compat.v1.train.Saver(var_list=ctx.network.get_saveable_params_list(), save_relative_paths=True)
+        saveable = [v for v in ctx.network.get_saveable_params_list()
+                    if "/" not in v.op.name or v.op.name.partition("/")[0] in exported.paths]
+        return tf.compat.v1.train.Saver(var_list={exported.tf_name(v): v for v in saveable}, save_relative_paths=True)

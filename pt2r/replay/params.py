@@ -29,7 +29,7 @@ PARAMS_NAME = "params.json"
 class Variable:
     """A variable layer of the net, with what it holds (see the module docstring)."""
 
-    layer: str
+    layer: str  # its path in the exported net
     shape: list[int]
     dtype: str
     trainable: bool

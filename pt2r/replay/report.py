@@ -45,10 +45,21 @@ def describe_failure(result: CallResult) -> str:
 NOT_COMPUTING = frozenset({"variable", "constant", "copy", "reinterpret_data"})
 
 
+def _layers(net_dict: dict[str, dict[str, Any]], prefix: str = "") -> dict[str, str]:
+    """Every layer's path and class, subnetworks' layers included (the subnetwork layers not)."""
+    out = {}
+    for name, layer in net_dict.items():
+        if layer["class"] == "subnetwork":
+            out.update(_layers(layer["subnetwork"], f"{prefix}{name}/"))
+        elif not (prefix and name == "output" and layer["class"] == "copy"):  # a subnetwork's result
+            out[prefix + name] = layer["class"]
+    return out
+
+
 def native_share(net_dict: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """How much of the net is RETURNN's own layers: computing layers that are not ``eval`` layers,
-    over all computing layers (`NOT_COMPUTING` excluded), with the eval layers' names."""
-    computing = {name: layer["class"] for name, layer in net_dict.items() if layer["class"] not in NOT_COMPUTING}
+    over all computing layers (`NOT_COMPUTING` excluded), with the eval layers' paths."""
+    computing = {name: cls for name, cls in _layers(net_dict).items() if cls not in NOT_COMPUTING}
     evals = sorted(name for name, cls in computing.items() if cls == "eval")
     return {"computing_layers": len(computing), "native_layers": len(computing) - len(evals),
             "share": (len(computing) - len(evals)) / len(computing) if computing else 1.0, "eval_layers": evals}

@@ -89,9 +89,10 @@ def pair_tensors(value: Any, recorded: Any) -> list[tuple[Tensor, int]]:
             if isinstance(v, Tensor) and v._layer is not None and isinstance(r, dict) and "$t" in r]
 
 
-def bind_tensor(ctx: Any, tensor: Tensor, tensor_id: int, name: str) -> None:
+def bind_tensor(ctx: Any, tensor: Tensor, tensor_id: int, name: str, dim_names: list[str] | None = None) -> None:
     """Give a tensor whose content comes from the trace (a parameter, buffer or constant) the
-    recorded content ``tensor_id``; a tensor computed in the net is left alone."""
+    recorded content ``tensor_id``; a tensor computed in the net is left alone. Its dims are named
+    ``dim_names`` (default ``<name>:<axis>``)."""
     if tensor._layer is not None and tensor.blob is None:
         return
     blob = ctx.meta["tensors"][tensor_id]["blob"]
@@ -103,7 +104,8 @@ def bind_tensor(ctx: Any, tensor: Tensor, tensor_id: int, name: str) -> None:
                                 f"{tuple(d.dimension for d in tensor.dims)}: the model code differs from the "
                                 f"recording.")
     if tensor._layer is None:
-        tensor.dims = tuple(static_dims(array.shape, name))
+        names = dim_names if dim_names and len(dim_names) >= array.ndim else [f"{name}:{i}" for i in range(array.ndim)]
+        tensor.dims = tuple(Dim(int(n), name=d) for n, d in zip(array.shape, names))
     tensor._layer = None  # a variable with another value before: a new variable
     tensor.value, tensor.blob, tensor.name = array, blob, name
 
@@ -132,7 +134,10 @@ def bind_module_state(ctx: Any, module: Any, module_name: str, rec: dict[str, An
             if tensor is None:
                 raise NameMismatchError(f"The trace has {kind[:-1]} {pname!r} of module {module_name}, the model does "
                                         f"not: the model code differs from the recording.")
-            bind_tensor(ctx, tensor, ref["$t"], f"{module_name}.{pname}")
+            roles = type(module).axis_roles.get(pname)
+            path = module_name.partition(".")[2] or module_name  # the module's attribute path in its root
+            bind_tensor(ctx, tensor, ref["$t"], f"{module_name}.{pname}",
+                        [f"{path}:{role}" for role in roles] if roles else None)
 
 
 def _tensors(value: Any) -> Iterator[Tensor]:

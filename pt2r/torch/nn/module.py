@@ -30,6 +30,9 @@ class _RemovableHandle:
 
 class Module:
     _pt2r_torch_name = "torch.nn.Module"
+    #: what each axis of a parameter or buffer is (``{"weight": ("out_features", "in_features")}``): the
+    #: names of its dims in the exported config, ``<module path>:<role>``
+    axis_roles: dict[str, tuple[str, ...]] = {}
     _hook_ids = iter(range(1 << 62))
 
     def __init__(self, *args: Any, **kwargs: Any):

@@ -19,6 +19,11 @@ from pt2r.torch._tensor import Tensor
 from pt2r.torch.dims import canonical, canonical_in
 
 
+class LayerRef(str):
+    """A layer name in a layer dict, as opposed to another string option (the export, nesting the
+    network, rewrites these into relative references)."""
+
+
 def ctx() -> Any:
     from pt2r.replay.context import current
     return current()
@@ -27,7 +32,7 @@ def ctx() -> Any:
 def _resolve(value: Any) -> Any:
     """Layer dict values: tensors become their layer names (entering the net if needed)."""
     if isinstance(value, Tensor):
-        return value.layer_name
+        return LayerRef(value.layer_name)
     if isinstance(value, list):
         return [_resolve(v) for v in value]
     if isinstance(value, tuple):

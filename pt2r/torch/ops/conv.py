@@ -226,19 +226,20 @@ def _conv_transpose_polyphase(input: Tensor, weight: Tensor, bias: Tensor | None
               "out_spatial_dims": [frames], "filter_size": [taps_dim], "filter": filt, "padding": m - 1,
               "strides": 1, "with_bias": False}, [batch, phases_dim, frames], dtype=input.dtype)
     phase = Dim(stride, name=f"{phases_dim.description}:phase")
+    name = ctx().layer_name_for()
     y = make({"class": "split_dims", "from": y, "axis": phases_dim, "dims": [phase, out_dim]},
-             [batch, phase, out_dim, frames], dtype=input.dtype)
+             [batch, phase, out_dim, frames], dtype=input.dtype, name=f"{name}.phases")
     merged = frames * phase
     y = make({"class": "merge_dims", "from": y, "axes": [frames, phase], "out_dim": merged, "keep_order": True},
-             [batch, out_dim, merged], dtype=input.dtype)
+             [batch, out_dim, merged], dtype=input.dtype, name=f"{name}.interleave")
     crop_right = m * stride - k + padding - output_padding  # frames past the output on the right
     y = make({"class": "slice", "from": y, "axis": merged, "slice_start": padding,
               "slice_end": -crop_right if crop_right else None, "out_dim": out_time},
-             [batch, out_dim, out_time], dtype=input.dtype)
+             [batch, out_dim, out_time], dtype=input.dtype, name=f"{name}.crop")
     if bias is None:
         return y
     return make({"class": "combine", "kind": "add", "from": [y, _conv_bias(bias, out_dim)]},
-                [batch, out_dim, out_time], dtype=input.dtype)
+                [batch, out_dim, out_time], dtype=input.dtype, name=f"{name}.add_bias")
 
 
 @op("torch.nn.functional.conv1d", aliases=("torch.conv1d",))
@@ -323,6 +324,8 @@ class _ConvNd(Module):
 
 
 class _Conv(_ConvNd):
+    axis_roles = {"weight": ("out_channels", "in_channels", "kernel_size", "kernel_size.1"), "bias": ("out_channels",)}
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
                  dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
                  device: Any = None, dtype: Any = None):
@@ -331,6 +334,8 @@ class _Conv(_ConvNd):
 
 
 class _ConvTranspose(_ConvNd):
+    axis_roles = {"weight": ("in_channels", "out_channels", "kernel_size", "kernel_size.1"), "bias": ("out_channels",)}
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
                  output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1,
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None):

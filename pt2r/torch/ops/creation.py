@@ -27,7 +27,7 @@ from pt2r.calls import EXTERNAL, RANDOM_OPS
 from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
-from pt2r.torch.ops.build import ctx, make
+from pt2r.torch.ops.build import LayerRef, ctx, make
 from pt2r.torch.ops.elementwise import scalar_dtype, cast, compute, literal, size_scalar
 from pt2r.torch.ops.registry import op
 from pt2r.torch.values import static_dims, value_tensor
@@ -90,7 +90,7 @@ def filled(sizes: Sequence[int], value: Any, dtype: _dtype.dtype) -> Tensor:
     number = bool(number) if dtype is _dtype.bool else float(number) if dtype.is_floating_point else int(number)
     layer = {"class": "constant", "value": number, "shape": dims, "dtype": dtype.name}
     if any(d.dimension is None or d.is_batch_dim() for d in dims):
-        layer["shape_deps"] = ["data"]  # the input: batch and sequence lengths of the dynamic dims
+        layer["shape_deps"] = [LayerRef("data")]  # the input: batch and sequence lengths of the dynamic dims
     if _finite_number(value):
         return make(layer, dims, dtype=dtype)
     return _fill_like(make(layer, dims, dtype=dtype, name=ctx().layer_name_for() + ".zeros"), value, dtype)

@@ -43,6 +43,8 @@ def torch_embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1, scal
 
 @module("torch.nn.Embedding")
 class Embedding(Module):
+    axis_roles = {"weight": ("num_embeddings", "embedding_dim")}
+
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
                  sparse: bool = False, _weight: Any = None, _freeze: bool = False, device: Any = None,

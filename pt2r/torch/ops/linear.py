@@ -157,6 +157,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 @module("torch.nn.Linear")
 class Linear(Module):
+    axis_roles = {"weight": ("out_features", "in_features"), "bias": ("out_features",)}
+
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device: Any = None,
                  dtype: Any = None):
         super().__init__()

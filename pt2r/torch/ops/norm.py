@@ -84,6 +84,8 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
 
 @module("torch.nn.LayerNorm")
 class LayerNorm(Module):
+    axis_roles = {"weight": ("normalized_shape", "normalized_shape.1"), "bias": ("normalized_shape", "normalized_shape.1")}
+
     def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True, device: Any = None, dtype: Any = None):
         super().__init__()
@@ -135,6 +137,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # 
 
 @module("torch.nn.GroupNorm")
 class GroupNorm(Module):
+    axis_roles = {"weight": ("num_channels",), "bias": ("num_channels",)}
+
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
                  device: Any = None, dtype: Any = None):
         super().__init__()
@@ -184,6 +188,7 @@ def torch_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None, 
 class _BatchNorm(Module):
     """BatchNorm in eval mode; each registered subclass names the input ranks it accepts."""
 
+    axis_roles = {name: ("num_features",) for name in ("weight", "bias", "running_mean", "running_var")}
     dims: tuple[int, ...] = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
