@@ -214,3 +214,50 @@ def test_bundled_example_is_native_returnn_layers(two_phase):
     with open(os.path.join(out, "report.json")) as f:
         share = json.load(f)["summary"]["native_share"]
     assert share["share"] >= 0.9, share["eval_layers"]
+
+
+def test_the_drop_in_does_not_import_the_replay():
+    """The dependency runs one way, replay -> torch (DESIGN.md): the drop-in and every op family import,
+    and no module of pt2r/torch names pt2r.replay in an import, with pt2r.replay made unimportable."""
+    import ast
+
+    for folder, _, files in os.walk(os.path.join(REPO, "pt2r", "torch")):
+        for file in files:
+            if file.endswith(".py"):
+                with open(os.path.join(folder, file), encoding="utf-8") as f:
+                    tree = ast.parse(f.read())
+                for node in ast.walk(tree):
+                    names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                        [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                    assert not any(n.startswith("pt2r.replay") for n in names), (file, names)
+    code = """
+import sys
+class _Blocker:
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith("pt2r.replay"):
+            raise ImportError(name + " is blocked")
+sys.meta_path.insert(0, _Blocker())
+import pt2r.torch, pt2r.torch.ops
+from pt2r.torch.ops import registry
+assert len(registry.OPS) > 400
+"""
+    proc = run_python(code)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_op_families_share_only_public_helpers():
+    """No op family imports another's private names (shared helpers are public, in build.py mostly)."""
+    import ast
+
+    folder = os.path.join(REPO, "pt2r", "torch", "ops")
+    for file in os.listdir(folder):
+        if file.endswith(".py"):
+            with open(os.path.join(folder, file), encoding="utf-8") as f:
+                tree = ast.parse(f.read())
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pt2r.torch.ops."):
+                    assert not [a.name for a in node.names if a.name.startswith("_")], (file, node.module)
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+                        node.attr.startswith("_") and not node.attr.startswith("__") and \
+                        os.path.exists(os.path.join(folder, node.value.id + ".py")) and node.value.id + ".py" != file:
+                    raise AssertionError(f"{file} uses {node.value.id}.{node.attr}")

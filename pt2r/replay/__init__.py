@@ -148,7 +148,7 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
     ``override`` maps op or leaf-module names to replacement builders (tests use it to plant a
     wrong mapping and check that verification finds it).
     """
-    from pt2r.torch import values
+    from pt2r.replay import values
     from pt2r.torch.ops import registry
 
     start = time.perf_counter()

@@ -10,7 +10,6 @@ knows both the trace and the network.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -20,45 +19,17 @@ from returnn.config import Config
 from returnn.tensor import Dim, batch_dim
 from returnn.tf.network import TFNetwork
 
-import pt2r
 from pt2r import calls
 from pt2r.errors import InternalError, NameMismatchError, Pt2rError, UnsupportedOpError, locate, where
 from pt2r.inputs import resolve as resolve_input_description
 from pt2r.naming import Namer, unique
-from pt2r.replay import params
+from pt2r.replay import params, values
 from pt2r.replay.quiet import returnn_prints_silenced
+from pt2r.torch import backend
+from pt2r.torch.backend import is_internal_frame, source_of
 from pt2r.trace import TraceReader
 
 BEHAVIOR_VERSION = 21
-_PT2R_DIR = os.path.dirname(pt2r.__file__) + os.sep
-_EXAMPLES_DIR = os.path.join(_PT2R_DIR, "examples") + os.sep
-
-_current: ReplayContext | None = None
-
-
-def current() -> ReplayContext:
-    if _current is None:
-        raise Pt2rError("pt2r's drop-in torch computes only inside a replay (pt2r replay / pt2r.replay(...)).")
-    return _current
-
-
-def is_internal_frame(frame: Any) -> bool:
-    filename = frame.f_code.co_filename
-    return filename.startswith(_PT2R_DIR) and not filename.startswith(_EXAMPLES_DIR)
-
-
-def user_frame(frame: Any) -> Any:
-    """The first frame, from ``frame`` outwards, that is user code (not pt2r's own)."""
-    while frame is not None and is_internal_frame(frame):
-        frame = frame.f_back
-    return frame
-
-
-def source_of(frame: Any) -> list | None:
-    frame = user_frame(frame)
-    return [frame.f_code.co_filename, frame.f_lineno] if frame is not None else None
-
-
 @dataclass
 class Check:
     """One recorded call to verify: its output tensors and the inputs isolated mode feeds."""
@@ -194,8 +165,6 @@ class ReplayContext:
 
     def op_call(self, name: str, impl: Callable, args: tuple, kwargs: dict, caller: Any) -> Any:
         """An op called by model code: name it, check it, build it, keep it for verification."""
-        from pt2r.torch import values
-
         if not self.recording_active or name in calls.NOT_RECORDED or is_internal_frame(caller):
             return impl(*args, **kwargs)
         source = source_of(caller)
@@ -234,18 +203,22 @@ class ReplayContext:
         """The recorded call being built (the innermost open one)."""
         return self.calls[self._call_stack[-1]]
 
+    def current_target(self) -> str:
+        return self.current_call()["target"]
+
+    def bind_recorded_inputs(self, args: Any, kwargs: Any) -> None:
+        rec = self.current_call()
+        kwargs = {k: v for k, v in kwargs.items() if k in rec["kwargs"]}  # those the recording had by keyword
+        values.bind_inputs(self, (args, kwargs), (rec["args"], rec["kwargs"]), self.layer_name_for())
+
     def recorded_output(self) -> Any:
         """The current call's recorded output, as drop-in values (tensors not yet in the net).
 
         External inputs, random ops and ops on constants only take it instead of building layers."""
-        from pt2r.torch import values
-
         index = self._call_stack[-1]
         return values.decode(self, self.calls[index]["output"], constant_name=self.layer_name_for(index))
 
     def module_call(self, module: Any, args: tuple, kwargs: dict, caller: Any) -> Any:
-        from pt2r.torch import values
-
         if not self.recording_active:
             return module._call_with_hooks(*args, **kwargs)
         call_name, module_name = self.namer.enter_module_call(module)
@@ -286,13 +259,9 @@ class ReplayContext:
     @staticmethod
     def _input_snapshots(args: tuple, kwargs: dict, rec: dict[str, Any]) -> list[tuple[Any, int]]:
         """The call's input tensors as they are before the call (in-place ops rebind them later)."""
-        from pt2r.torch import values
-
         return [(t.snapshot(), tid) for t, tid in values.pair_tensors((args, kwargs), (rec["args"], rec["kwargs"]))]
 
     def _add_check(self, index: int, output: Any, rec_output: Any, inputs: list[tuple[Any, int]]) -> None:
-        from pt2r.torch import values
-
         outs = values.pair_tensors(output, rec_output)
         for tensor, tid in outs:
             tensor.learn_dim_values(self, self.recorded_shape(tid))
@@ -355,5 +324,5 @@ class ReplayContext:
 
 
 def activate(ctx: ReplayContext | None) -> None:
-    global _current
-    _current = ctx
+    """Make ``ctx`` the drop-in's backend (None: none)."""
+    backend.activate(ctx)

@@ -67,7 +67,7 @@ class Tensor:
     def layer(self) -> Any:
         """The RETURNN layer; a value or parameter becomes a variable layer on first use."""
         if self._layer is None:
-            from pt2r.replay.context import current
+            from pt2r.torch.backend import current
             ctx = current()
             if self.value is None:
                 raise RuntimeError(f"tensor {self.name or ''} has no value from the trace")
@@ -100,7 +100,7 @@ class Tensor:
 
     @property
     def shape(self) -> Size:
-        from pt2r.replay.context import current
+        from pt2r.torch.backend import current
         sizes = []
         for d in self.dims:
             if d.dimension is not None and not d.is_batch_dim():

@@ -25,7 +25,7 @@ def _dispatching(name: str) -> Callable[..., Any]:
 
     def initialiser(tensor: Any, *args: Any, **kwargs: Any) -> Any:
         from pt2r.torch.ops import registry
-        from pt2r.replay.context import current
+        from pt2r.torch.backend import current
         if globals().get(name) is not initialiser:
             return tensor  # replaced: torch would dispatch to the replacement unrecorded; values are the trace's
         return current().op_call(qualified, registry.OPS[qualified], (tensor, *args), kwargs, sys._getframe(1))

@@ -3,7 +3,7 @@
 A module keeps parameters, buffers and submodules like torch's (so
 ``state_dict`` keys, ``named_modules`` and attribute access behave the
 same), but parameter values are not computed here: each call binds them to
-the trace's values for that call (`pt2r.torch.values.bind_module_state`).
+the trace's values for that call (`pt2r.replay.values.bind_module_state`).
 Calling a module hands the call to the replay context, which names it,
 checks it against the trace and verifies its output.
 """
@@ -112,7 +112,7 @@ class Module:
         raise NotImplementedError(f"Module [{type(self).__name__}] is missing the required \"forward\" function")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from pt2r.replay.context import current
+        from pt2r.torch.backend import current
         return current().module_call(self, args, kwargs, sys._getframe(1))
 
     def _call_with_hooks(self, *args: Any, **kwargs: Any) -> Any:

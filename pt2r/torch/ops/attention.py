@@ -4,7 +4,7 @@
 Both are one computation, `attend`: scores ``q @ k^T`` by `linear.contract`,
 scaled and with the masks added as biases (a float mask as it is, ``-inf``
 where a bool mask forbids, a causal mask from positions) in one ``eval``
-layer, a softmax over the key axis (`activation._softmax`), and the weights
+layer, a softmax over the key axis (`activation.softmax`), and the weights
 times the values by `contract`. Heads are a static axis (the projection's
 features split into heads and per-head features); query and key time stay
 dynamic. In self-attention they are the same RETURNN dim: `contract` gives the
@@ -30,7 +30,7 @@ from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
-from pt2r.torch.ops.activation import _softmax
+from pt2r.torch.ops.activation import softmax
 from pt2r.torch.ops.build import ctx, make, sizes
 from pt2r.torch.ops.linear import Linear, contract, linear, retag
 from pt2r.torch.ops.reduce import aux_name, reduce_layer
@@ -92,7 +92,7 @@ def attend(q: Tensor, k: Tensor, v: Tensor, labels: Sequence[Labels], batch: Lab
         terms.append(f"tf.where(source({len(sources) - 1}) <= source({len(sources) - 2}), {zero}, {neg_inf})")
     logits = make({"class": "eval", "from": sources, "eval": " + ".join(terms), "out_type": {"dtype": dtype},
                    "allow_broadcast_all_sources": True}, scores.dims, dtype=scores.dtype, name=aux_name("logits"))
-    weights = _softmax(logits, -1, None, log=False)
+    weights = softmax(logits, -1)
     if safe and masks:
         top = reduce_layer(logits, "max", [logits.ndim - 1], name=aux_name("row_max"))
         weights = make({"class": "eval", "from": [weights, top],
@@ -257,12 +257,8 @@ def _bind_as_recorded(arguments: dict[str, Any]) -> None:
     """Bind the call's parameters to the trace as torch recorded them: it passes the first 13 arguments by
     position and the rest by keyword, whichever way the model called it, so a parameter the model passed
     by keyword (``in_proj_weight=w``) was recorded by position (the replay bound it by keyword: not at all)."""
-    from pt2r.torch import values
-    context = ctx()
-    rec = context.current_call()
     positional = [arguments[n] for n in _MHAF_POSITIONAL]
-    keywords = {n: arguments[n] for n in rec["kwargs"] if n in arguments}
-    values.bind_inputs(context, (positional, keywords), (rec["args"], rec["kwargs"]), context.layer_name_for())
+    ctx().bind_recorded_inputs(positional, {n: v for n, v in arguments.items() if n not in _MHAF_POSITIONAL})
 
 
 @op("torch.nn.functional.multi_head_attention_forward")

@@ -25,7 +25,7 @@ class LayerRef(str):
 
 
 def ctx() -> Any:
-    from pt2r.replay.context import current
+    from pt2r.torch.backend import current
     return current()
 
 
@@ -94,6 +94,23 @@ def enter_as(x: Tensor, order: Sequence[Dim]) -> Tensor:
     x._layer = context.add_variable(value, list(order), x.dtype.name, x.name or context.layer_name_for() + ".const",
                                     trainable=x.trainable, origin=x, transform={"kind": "transpose", "perm": perm})
     return x
+
+
+def ntuple(value: Any, n: int, what: str) -> tuple[int, ...]:
+    """A conv's or pool's option (an int, or one per spatial axis) as ``n`` ints."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != n:
+            raise ModelError(f"expected {n} values for {what} of a {n}-d conv or pool, got {value}")
+        return tuple(int(v) for v in value)
+    return (int(value),) * n
+
+
+def check_channels_first(name: str, input: Tensor, n: int) -> None:  # noqa: A002
+    """A conv's or pool's input is (batch, channels, ``n`` spatial axes)."""
+    if input.ndim != n + 2:
+        spatial = {1: "time", 2: "height, width"}.get(n, f"{n} spatial axes")
+        raise UnsupportedOpError(f"{name} is supported for (batch, channels, {spatial}) input, not for "
+                                 f"{input.ndim}-d input")
 
 
 def sizes(x: Tensor) -> list[int]:

@@ -29,26 +29,9 @@ from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
-from pt2r.torch.ops.build import ctx, enter_as, make, unify
+from pt2r.torch.ops.build import check_channels_first, ctx, enter_as, make, ntuple, unify
 from pt2r.torch.ops.registry import module, op
 from pt2r.torch.values import static_dims
-
-_SPATIAL = {1: "time", 2: "height, width"}
-
-
-def _ntuple(value: Any, n: int, what: str) -> tuple[int, ...]:
-    if isinstance(value, (tuple, list)):
-        if len(value) != n:
-            raise ModelError(f"expected {n} values for {what} of a {n}-d conv, got {value}")
-        return tuple(int(v) for v in value)
-    return (int(value),) * n
-
-
-def _check_input(name: str, input: Tensor, n: int) -> None:  # noqa: A002
-    if input.ndim != n + 2:
-        raise UnsupportedOpError(f"{name} is supported for (batch, channels, {_SPATIAL[n]}) input, not for "
-                                 f"{input.ndim}-d input")
-
 
 def _conv_bias(bias: Tensor | None, out_dim: Dim) -> Tensor | None:
     return unify(bias, 0, out_dim) if bias is not None else None
@@ -98,11 +81,11 @@ def _expand_filter(weight: Tensor, groups: int, dilation: tuple[int, ...], dims:
 
 def _conv(name: str, n: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,  # noqa: A002
           padding: Any, dilation: Any, groups: int) -> Tensor:
-    _check_input(name, input, n)
+    check_channels_first(name, input, n)
     from returnn.tf.layers.basic import ConvLayer
     batch, in_dim, *spatial = input.dims
     out_dim, _, *k_dims = weight.dims
-    stride, dilation = _ntuple(stride, n, "stride"), _ntuple(dilation, n, "dilation")
+    stride, dilation = ntuple(stride, n, "stride"), ntuple(dilation, n, "dilation")
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
             raise ModelError(f"padding={padding!r} is not supported")
@@ -112,7 +95,7 @@ def _conv(name: str, n: int, input: Tensor, weight: Tensor, bias: Tensor | None,
         pad: Any = padding if padding == "same" else 0
         pads: Any = (pad,) * n
     else:
-        pads = _ntuple(padding, n, "padding")
+        pads = ntuple(padding, n, "padding")
         pad = _one_or_list(pads)
     if (max(stride) > 1 or groups > 1) and max(dilation) > 1:
         # TF's kernels lack stride with dilation (RETURNN's fallback needs channels-first, the depthwise
@@ -138,13 +121,13 @@ def _conv(name: str, n: int, input: Tensor, weight: Tensor, bias: Tensor | None,
 
 def _conv_transpose(name: str, n: int, input: Tensor, weight: Tensor, bias: Tensor | None,  # noqa: A002
                     stride: Any, padding: Any, output_padding: Any, groups: int, dilation: Any) -> Tensor:
-    _check_input(name, input, n)
+    check_channels_first(name, input, n)
     if isinstance(padding, str):
         raise UnsupportedOpError(f"{name} with padding={padding!r} is not supported")
     batch, in_dim, *spatial = input.dims
     weight = unify(weight, 0, in_dim)
-    stride, padding = _ntuple(stride, n, "stride"), _ntuple(padding, n, "padding")
-    output_padding, dilation = _ntuple(output_padding, n, "output_padding"), _ntuple(dilation, n, "dilation")
+    stride, padding = ntuple(stride, n, "stride"), ntuple(padding, n, "padding")
+    output_padding, dilation = ntuple(output_padding, n, "output_padding"), ntuple(dilation, n, "dilation")
     taps = [dl * (k.dimension - 1) + 1 for dl, k in zip(dilation, weight.dims[2:])]
     out_spatial = []
     for size, k, st, p, op_ in zip(spatial, taps, stride, padding, output_padding):
@@ -283,10 +266,10 @@ class _ConvNd(Module):
         if padding_mode not in ("zeros", "reflect", "replicate") or (transposed and padding_mode != "zeros"):
             raise UnsupportedOpError(f"padding_mode={padding_mode!r} is not supported")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size, self.stride = _ntuple(kernel_size, n, "kernel_size"), _ntuple(stride, n, "stride")
-        self.padding = padding if isinstance(padding, str) else _ntuple(padding, n, "padding")
-        self.dilation = _ntuple(dilation, n, "dilation")
-        self.output_padding = _ntuple(output_padding, n, "output_padding")
+        self.kernel_size, self.stride = ntuple(kernel_size, n, "kernel_size"), ntuple(stride, n, "stride")
+        self.padding = padding if isinstance(padding, str) else ntuple(padding, n, "padding")
+        self.dilation = ntuple(dilation, n, "dilation")
+        self.output_padding = ntuple(output_padding, n, "output_padding")
         self.padding_mode, self.transposed = padding_mode, transposed
         if transposed:
             self.weight = _param(in_channels, out_channels // groups, *self.kernel_size)

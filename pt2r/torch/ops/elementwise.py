@@ -147,7 +147,7 @@ def _split_batch_merges(tensors: Sequence[Tensor]) -> tuple[list[Tensor], int, i
         if axis < 0:
             parts.append(t)
         elif t.dims[axis].is_batch_dim() and merged_batch(t.dims[axis]):
-            parts.append(view._split(t, axis, merged_batch(t.dims[axis])))
+            parts.append(view.split_axis(t, axis, merged_batch(t.dims[axis])))
         elif t.dims[axis].dimension == 1:  # broadcast over the merged axis: over each part
             for _ in range(n - 1):
                 t = insert(t, axis, new_dim(1, "unmerged"))
@@ -167,7 +167,7 @@ def _broadcasting(args: Sequence[Any], build: Callable[[list[Any], list], Tensor
         it = iter(parts)
         out = _broadcasting([next(it) if isinstance(a, Tensor) else a for a in args], build)
         start = out.ndim - from_right - (n - 1)
-        return view._merge(out, start, start + n)
+        return view.merge_axes(out, start, start + n)
     tensors, dims = broadcast(*[a for a in args if isinstance(a, Tensor)])
     adjusted = iter(tensors)
     return build([next(adjusted) if isinstance(a, Tensor) else a for a in args], dims)

@@ -32,8 +32,7 @@ from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.dims import canonical
 from pt2r.torch.nn.module import Module
-from pt2r.torch.ops.build import make, raw_eval
-from pt2r.torch.ops.conv import _check_input, _ntuple
+from pt2r.torch.ops.build import check_channels_first, make, ntuple, raw_eval
 from pt2r.torch.ops.registry import module, op
 
 
@@ -69,12 +68,12 @@ def _ceil_extra(span: int, pad: int, stride: int) -> int:
 def _pool(name: str, n: int, input: Tensor, kernel_size: Any, stride: Any, padding: Any,  # noqa: A002
           dilation: Any, ceil_mode: bool, *, avg: bool, count_include_pad: bool = True,
           divisor_override: int | None = None) -> Tensor:
-    _check_input(name, input, n)
+    check_channels_first(name, input, n)
     if not input.dtype.is_floating_point:
         raise UnsupportedOpError(f"{name} of {input.dtype.name} input is not supported")
-    k = _ntuple(kernel_size, n, "kernel_size")
-    s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else _ntuple(stride, n, "stride")
-    p, dl = _ntuple(padding, n, "padding"), _ntuple(dilation, n, "dilation")
+    k = ntuple(kernel_size, n, "kernel_size")
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else ntuple(stride, n, "stride")
+    p, dl = ntuple(padding, n, "padding"), ntuple(dilation, n, "dilation")
     spans = [d * (kk - 1) + 1 for d, kk in zip(dl, k)]
     extra = [_ceil_extra(sp, pp, st) if ceil_mode else 0 for sp, pp, st in zip(spans, p, s)]
     batch, channels, *spatial = input.dims

@@ -20,7 +20,6 @@ from pt2r.torch.ops.registry import op
 def read_value(input: Tensor, *args: Any) -> Any:  # noqa: A002
     context = ctx()
     value = context.recorded_output()
-    call = context.current_call()
-    context.note_dynamic_branch(f"{call['target']} read {value!r} from the net; the exported net follows the "
+    context.note_dynamic_branch(f"{context.current_target()} read {value!r} from the net; the exported net follows the "
                                 f"recorded input's value here")
     return value

@@ -57,7 +57,7 @@ def public(name: str) -> Callable[..., Any]:
         builder = OPS[name]
 
         def wrapper(*args, **kwargs):
-            from pt2r.replay.context import current
+            from pt2r.torch.backend import current
             return current().op_call(name, builder, args, kwargs, sys._getframe(1))
 
         wrapper.__name__ = name.rsplit(".", 1)[-1]
@@ -80,14 +80,14 @@ def unsupported(name: str, *, attribute: bool = False) -> Exception:
     also an ``AttributeError`` (so ``hasattr`` and ``getattr(obj, name, default)`` probe as on torch),
     or an ``ImportError`` for ``from torch import foo``; asked by pt2r's own code, it is a plain
     ``AttributeError`` (pt2r probing, or a bug in pt2r: not the model's use of an unsupported op)."""
-    from pt2r.replay.context import _current, is_internal_frame, source_of
+    from pt2r.torch.backend import active, is_internal_frame, source_of
     frame = sys._getframe(2)
     if attribute:
         asking = _asking_frame(sys._getframe(1))
         if asking is not None and is_internal_frame(asking):
             return AttributeError(f"pt2r's drop-in torch has no {name}")
     source = source_of(frame)
-    call = _current.current_call_name() if _current is not None else None
+    call = active().current_call_name() if active() is not None else None
     where = f" in call {call!r}" if call and call != "net" else ""
     at = f" at {source[0]}:{source[1]}" if source else ""
     message = f"{name} is not supported by pt2r's drop-in torch{where}{at}. See docs/supported-ops.md for what is."
@@ -152,7 +152,7 @@ def install_tensor_methods(tensor_class: type) -> None:
 
 def _iter(self: Any) -> Any:
     """``q, k, v = x``: torch iterates ``x.unbind(0)``, recorded as ``Tensor.__iter__``."""
-    from pt2r.replay.context import current
+    from pt2r.torch.backend import current
     return iter(current().op_call("Tensor.__iter__", OPS["Tensor.__iter__"], (self,), {}, sys._getframe(1)))
 
 
@@ -160,7 +160,7 @@ def _ne(self: Any, other: Any) -> Any:
     """``x != None`` is Python's identity comparison in torch (not recorded), not an op."""
     if other is None or not (isinstance(other, (int, float, bool)) or hasattr(other, "dims")):
         return NotImplemented
-    from pt2r.replay.context import current
+    from pt2r.torch.backend import current
     return current().op_call("Tensor.ne", OPS["Tensor.ne"], (self, other), {}, sys._getframe(1))
 
 

@@ -59,7 +59,7 @@ def _squeeze(x: Tensor, axes: list[int]) -> Tensor:
     return make({"class": "squeeze", "from": x, "axis": [x.dims[i] for i in axes]}, keep, dtype=x.dtype)
 
 
-def _merge(x: Tensor, start: int, end: int) -> Tensor:
+def merge_axes(x: Tensor, start: int, end: int) -> Tensor:
     """Merge the torch axes ``start..end-1`` (in that order) into one."""
     dims = list(x.dims[start:end])
     if len(dims) == 1:
@@ -81,7 +81,7 @@ def _merge(x: Tensor, start: int, end: int) -> Tensor:
     return out
 
 
-def _split(x: Tensor, axis: int, dims: list[Dim]) -> Tensor:
+def split_axis(x: Tensor, axis: int, dims: list[Dim]) -> Tensor:
     if len(dims) == 1:
         return x
     return make({"class": "split_dims", "from": x, "axis": x.dims[axis], "dims": dims},
@@ -144,14 +144,14 @@ def _regroup(x: Tensor, groups: list[tuple[list[int], list[tuple[int, Any]]]]) -
                                      "recording) is not supported")
         if len(core_in) > 1:
             pos = cur.dims.index(core_in[0])
-            cur = _merge(cur, pos, pos + len(core_in))
+            cur = merge_axes(cur, pos, pos + len(core_in))
             merged = cur.dims[pos]
         else:
             merged = core_in[0] if core_in else None
         group_dims: list[Any] = [(1,)] * len(outs)
         if len(core_out) > 1:
             new = _split_dims(merged, [n for _, n, _ in core_out], [h for _, _, h in core_out])
-            cur = _split(cur, cur.dims.index(merged), new)
+            cur = split_axis(cur, cur.dims.index(merged), new)
             for (j, _, _), d in zip(core_out, new):
                 group_dims[j] = d
         elif core_out:
