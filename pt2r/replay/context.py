@@ -87,6 +87,7 @@ class ReplayContext:
         self._scopes: list[str] = []  # call names of the open calls of non-leaf modules (subnetworks)
         self.layer_scopes: dict[str, tuple[str, ...]] = {}  # layer name -> the scope it was built in
         self.call_outputs: dict[str, list[str]] = {}  # module call name -> its output layers
+        self.layer_targets: dict[str, str | None] = {}  # layer name -> the op or module it was built for
         self.net_dict: dict[str, dict[str, Any]] = {}
         self._layer_names: set[str] = {"data", "output"}  # RETURNN's own meaning
         self.variable_values: dict[str, np.ndarray] = {}  # layer name -> value to load
@@ -282,6 +283,7 @@ class ReplayContext:
         name = unique(name or self.layer_name_for(), self._layer_names)
         self.net_dict[name] = layer_dict
         self.layer_scopes[name] = tuple(self._scopes)
+        self.layer_targets[name] = self.calls[self._call_stack[-1]]["target"] if self._call_stack else None
         with self.graph.as_default(), returnn_prints_silenced():
             return self.network.construct_layer(self.net_dict, name)
 

@@ -64,6 +64,10 @@ class Exported:
     def __init__(self, ctx: ReplayContext, outputs: list[str]):
         flat = nest.needed(ctx.net_dict, outputs)
         self.net_dict, self.paths = nest.nest(flat, ctx.layer_scopes, ctx.call_outputs)
+        #: why each eval layer is one (its path -> a comment for the config)
+        self.notes = {self.paths[name]: f"eval layer: RETURNN has no layer for {ctx.layer_targets.get(name) or 'this'} "
+                                        f"(TF code over the named axes in eval_locals)"
+                      for name, layer in flat.items() if layer["class"] == "eval"}
         self.variables = {}  # flat layer name -> params.Variable, of the exported net's variables
         for name, var in ctx.variables.items():
             if name in self.paths:
@@ -86,8 +90,26 @@ def config_text(ctx: ReplayContext, exported: Exported, outputs: dict[str, list[
     return (_HEADER.format(version=pt2r.__version__, spec=ctx.meta["spec"], behavior_version=BEHAVIOR_VERSION)
             + proxy.py_code_str() + "\n"
             + f"extern_data = {pformat(config['extern_data'])}\n\n"
-            + f"network = {pformat(config['network'])}\n\n"
+            + f"network = {_network_text(config['network'], exported.notes)}\n\n"
             + f"pt2r_output_dims = {pformat(config['pt2r_output_dims'])}\n")
+
+
+def _network_text(net: dict[str, Any], notes: dict[str, str], prefix: str = "", indent: int = 2) -> str:
+    """The network dict as Python source, a layer per entry, subnetworks indented, each eval layer with
+    its note as a comment above it."""
+    pad = " " * indent
+    lines = ["{"]
+    for name, layer in net.items():
+        if layer["class"] == "subnetwork":
+            head = pformat({k: v for k, v in layer.items() if k != "subnetwork"}).rstrip()[:-1]
+            inner = _network_text(layer["subnetwork"], notes, f"{prefix}{name}/", indent + 2)
+            lines.append(f"{pad}{name!r}: {head}, 'subnetwork': {inner}}},")
+            continue
+        if prefix + name in notes:
+            lines.append(f"{pad}# {notes[prefix + name]}")
+        lines.append(f"{pad}{name!r}: {pformat(layer).rstrip()},".replace("\n", "\n" + pad))
+    lines.append(" " * (indent - 2) + "}")
+    return "\n".join(lines)
 
 
 def write(ctx: ReplayContext, exported: Exported, session: Any, saver: Any, out_dir: str,

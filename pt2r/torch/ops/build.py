@@ -8,6 +8,7 @@ tensor is not yet in the net, else by a ``reinterpret_data`` layer.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence
 
 import numpy as np
@@ -40,10 +41,35 @@ def _resolve(value: Any) -> Any:
     return value
 
 
+_RAW_SOURCE = re.compile(r"source\((\d+), auto_convert=False\)")
+
+
+def _named_axes(layer_dict: dict[str, Any]) -> dict[str, Any]:
+    """An eval layer whose code takes a source's raw tensor (``source(i, auto_convert=False)``) with
+    the axes in the order its code was written for, named: the source's dims at build time, as
+    ``eval_locals``. The exported layer then keeps working when an edit upstream reorders the
+    source's axes (RETURNN chooses the layouts): the code's axis positions refer to named dims."""
+    sources = layer_dict["from"] if isinstance(layer_dict["from"], (list, tuple)) else [layer_dict["from"]]
+    names: dict[str, list[Dim]] = {}
+
+    def named(match: re.Match) -> str:
+        i = int(match.group(1))
+        names[f"axes{i}"] = list(sources[i].layer.output.dims)
+        return f"source({i}, auto_convert=False, as_data=True).copy_compatible_to_dims_raw(axes{i})"
+
+    code = _RAW_SOURCE.sub(named, layer_dict["eval"])
+    if not names:
+        return layer_dict
+    return {**layer_dict, "eval": code, "eval_locals": {**layer_dict.get("eval_locals", {}), **names}}
+
+
 def make(layer_dict: dict[str, Any], dims: Sequence[Dim], *, dtype: _dtype.dtype | None = None,
          name: str | None = None) -> Tensor:
     """Add a layer (tensors in ``layer_dict`` may stand for layers) whose output has ``dims``,
-    given in torch axis order."""
+    given in torch axis order. Every layer is made here; an ``eval`` layer, for what RETURNN has no
+    layer for, names the axes its code addresses (`_named_axes`)."""
+    if layer_dict["class"] == "eval" and isinstance(layer_dict.get("eval"), str):
+        layer_dict = _named_axes(layer_dict)
     layer = ctx().add_layer({k: canonical_in(_resolve(v)) for k, v in layer_dict.items()}, name=name)
     dims = [canonical(d) for d in dims]
     out = layer.output
