@@ -24,7 +24,12 @@ EXACT = {"atol": 0.0, "rtol": 0.0}
 
 def tolerance_for(dtype_name: str, tolerances: dict[str, dict[str, float]] | None = None) -> dict[str, float]:
     table = {**DEFAULT_TOLERANCES, **(tolerances or {})}
+    if dtype_name not in table and dtype_name in _COMPONENTS:  # complex: as its (real, imaginary) parts
+        dtype_name = _COMPONENTS[dtype_name]
     return table.get(dtype_name, EXACT)
+
+
+_COMPONENTS = {"complex64": "float32", "complex128": "float64"}
 
 
 @dataclass
@@ -60,6 +65,9 @@ def compare(actual: np.ndarray, expected: np.ndarray, *, atol: float, rtol: floa
     large activations; a block with an infinity or NaN is redone in float64 (`_non_finite`)."""
     if actual.shape != expected.shape:
         raise ValueError(f"shapes differ: {actual.shape} vs {expected.shape}")
+    if np.iscomplexobj(actual) or np.iscomplexobj(expected):  # both parts count: as (real, imaginary) pairs
+        actual, expected = (np.stack([np.real(x), np.imag(x)], axis=-1) for x in (actual, expected))
+        mask = None if mask is None else np.broadcast_to(np.asarray(mask)[..., None], actual.shape)
     if actual.size == 0:
         return Comparison(0.0, 0.0, 1.0, True, None, None, None, atol, rtol)
     narrow = all(x.dtype.kind == "f" and x.dtype.itemsize <= 4 for x in (actual, expected))

@@ -447,6 +447,9 @@ def unary_op(name: str, fmt: str | tuple[str, None], floating: bool) -> Callable
     def unary(input: Tensor, **kwargs: Any) -> Tensor:  # noqa: A002
         if kwargs.get("decimals", 0):
             raise UnsupportedOpError(f"{name} with decimals is not supported")
+        if name == "abs" and input.dtype.is_complex:  # a complex tensor's magnitude: real-valued
+            real = _dtype.float64 if input.dtype is _dtype.complex128 else _dtype.float32
+            return make({"class": "activation", "from": input, "activation": "abs"}, input.dims, dtype=real)
         dtype = float_dtype(input.dtype) if floating else input.dtype
         text = fmt
         if isinstance(fmt, tuple):

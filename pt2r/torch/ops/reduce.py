@@ -93,7 +93,7 @@ def reduce_eval(x: Tensor, expr: Callable[[list[int], bool], str], axes: Sequenc
                     dtype or x.dtype, name=name)
 
 
-def _axes(x: Tensor, dim: Any) -> list[int]:
+def dim_axes(x: Tensor, dim: Any) -> list[int]:
     """Torch's ``dim`` argument as sorted axes; None or empty means all axes."""
     if dim is None:
         dims: list[Any] = []
@@ -130,7 +130,7 @@ def _dim_arg(dim: Any, axis: Any) -> Any:
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,  # noqa: A001,A002
         axis: Any = None) -> Tensor:
     x = _accumulating(input, dtype)
-    return reduce_layer(x, "sum", _axes(x, _dim_arg(dim, axis)), keepdim)
+    return reduce_layer(x, "sum", dim_axes(x, _dim_arg(dim, axis)), keepdim)
 
 
 @op("torch.mean", "Tensor.mean")
@@ -139,7 +139,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     x = cast(input, dtype or input.dtype, name=aux_name("cast"))
     if not (x.dtype.is_floating_point or x.dtype.is_complex):
         raise ModelError(f"mean of a {x.dtype} tensor is not supported (torch refuses it too)")
-    return reduce_layer(x, "mean", _axes(x, _dim_arg(dim, axis)), keepdim)
+    return reduce_layer(x, "mean", dim_axes(x, _dim_arg(dim, axis)), keepdim)
 
 
 def _extremum(input: Tensor, dim: Any, keepdim: bool, other: Any, mode: str, result: type) -> Any:
@@ -153,10 +153,10 @@ def _extremum(input: Tensor, dim: Any, keepdim: bool, other: Any, mode: str, res
                           f"tf.cast(source(0), {dtype.name!r}), tf.cast(source(1), {dtype.name!r}))",
                           [a, b], dims, dtype)
     if dim is None:
-        return reduce_layer(input, mode, _axes(input, None))
+        return reduce_layer(input, mode, dim_axes(input, None))
     if not isinstance(dim, int):
         raise UnsupportedOpError(f"{mode} over dim={dim!r} is not supported (give one dim, or use a{mode})")
-    axes = _axes(input, dim)
+    axes = dim_axes(input, dim)
     return result(reduce_layer(input, mode, axes, keepdim),
                   reduce_layer(input, "arg" + mode, axes, keepdim, name=aux_name("indices")))
 
@@ -173,19 +173,19 @@ def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = N
 
 @op("torch.amax", "Tensor.amax")
 def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
-    return reduce_layer(input, "max", _axes(input, dim), keepdim)
+    return reduce_layer(input, "max", dim_axes(input, dim), keepdim)
 
 
 @op("torch.amin", "Tensor.amin")
 def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
-    return reduce_layer(input, "min", _axes(input, dim), keepdim)
+    return reduce_layer(input, "min", dim_axes(input, dim), keepdim)
 
 
 @op("torch.logsumexp", "Tensor.logsumexp")
 def logsumexp(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
     if not input.dtype.is_floating_point:
         raise UnsupportedOpError(f"logsumexp of a {input.dtype} tensor is not supported")
-    return reduce_layer(input, "logsumexp", _axes(input, dim), keepdim)
+    return reduce_layer(input, "logsumexp", dim_axes(input, dim), keepdim)
 
 
 def _arg(input: Tensor, dim: Any, keepdim: bool, mode: str) -> Tensor:
@@ -193,7 +193,7 @@ def _arg(input: Tensor, dim: Any, keepdim: bool, mode: str) -> Tensor:
         raise UnsupportedOpError(f"{mode} over all axes of a {input.ndim}-d tensor (a flat index) is not supported")
     if dim is not None and not isinstance(dim, int):
         raise UnsupportedOpError(f"{mode} over dim={dim!r} is not supported")
-    axes = _axes(input, 0 if dim is None else dim)
+    axes = dim_axes(input, 0 if dim is None else dim)
     if not axes:
         raise UnsupportedOpError(f"{mode} of a 0-d tensor is not supported")
     return reduce_layer(input, mode, axes, keepdim)
@@ -223,14 +223,14 @@ def _truth(input: Tensor, dim: Any, keepdim: bool, mode: str) -> Tensor:  # noqa
     """``any``/``all`` of the values' truth (nonzero): bool, or uint8 for a uint8 input, as in torch."""
     x = cast(input, _dtype.bool, name=aux_name("bool"))
     name = aux_name(mode) if input.dtype is _dtype.uint8 else None
-    y = reduce_layer(x, mode, _axes(x, dim), keepdim, name=name)
+    y = reduce_layer(x, mode, dim_axes(x, dim), keepdim, name=name)
     return cast(y, input.dtype) if name else y
 
 
 @op("torch.prod", "Tensor.prod")
 def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
     x = _accumulating(input, dtype)
-    return reduce_eval(x, lambda a, k: f"tf.reduce_prod(x, {a}, keepdims={k})", _axes(x, dim), keepdim)
+    return reduce_eval(x, lambda a, k: f"tf.reduce_prod(x, {a}, keepdims={k})", dim_axes(x, dim), keepdim)
 
 
 # -- var, std --------------------------------------------------------------------------------------
@@ -250,7 +250,7 @@ def _var_args(input: Tensor, dim: Any, unbiased: Any, correction: Any,  # noqa: 
     _real(input, what)
     if correction is None:
         correction = 0 if unbiased is False else 1
-    return _axes(input, dim), float(correction)
+    return dim_axes(input, dim), float(correction)
 
 
 def _spread(input: Tensor, axes: list[int], correction: float, keepdim: bool, sqrt: bool) -> Tensor:  # noqa: A002
@@ -314,7 +314,7 @@ def _norm_expr(p: Any, a: list[int], k: bool) -> str:
 def _vector_norm(input: Tensor, p: Any, dim: Any, keepdim: bool, dtype: Any, what: str) -> Tensor:  # noqa: A002
     _real(input, what)
     x = cast(input, dtype or input.dtype, name=aux_name("cast"))
-    return reduce_eval(x, lambda a, k: _norm_expr(p, a, k), _axes(x, dim), keepdim)
+    return reduce_eval(x, lambda a, k: _norm_expr(p, a, k), dim_axes(x, dim), keepdim)
 
 
 @op("torch.linalg.vector_norm")
@@ -350,7 +350,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: Any = 1, eps: float = 1e-12,  
     _real(input, "normalize")
     if out is not None:
         raise UnsupportedOpError("normalize with out= is not supported")
-    a = raw_axes(input, _axes(input, dim))
+    a = raw_axes(input, dim_axes(input, dim))
     return raw_eval(input, f"x / tf.maximum({_norm_expr(p, a, True)}, {float(eps)!r})", input.layer.output.dims,
                     input.dims, input.dtype)
 
@@ -362,7 +362,7 @@ def _scan(input: Tensor, dim: Any, dtype: Any, fn: str) -> Tensor:  # noqa: A002
     """``tf.math.cumsum``/``cumprod`` along ``dim``. On a dynamic axis the padding frames come after
     each sequence's frames, so they change no frame within its length (torch's neither)."""
     x = _accumulating(input, dtype)
-    axes = _axes(x, dim)
+    axes = dim_axes(x, dim)
     if not axes:  # a 0-d tensor
         return Tensor(x.dims, x.dtype, layer=x.layer)
     return raw_eval(x, f"tf.math.{fn}(x, axis={raw_axes(x, axes)[0]})", x.layer.output.dims, x.dims, x.dtype)

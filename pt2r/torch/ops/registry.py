@@ -128,7 +128,7 @@ def missing(meta: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 #: ``Tensor.*`` ops that torch offers as properties (``x.T``), not methods
-TENSOR_PROPERTIES = frozenset({"T", "mT"})
+TENSOR_PROPERTIES = frozenset({"T", "mT", "real", "imag"})
 
 
 def install_tensor_methods(tensor_class: type) -> None:

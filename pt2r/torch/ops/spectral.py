@@ -1,0 +1,337 @@
+"""Spectral ops: ``torch.fft`` (rfft, irfft, fft, ifft), ``torch.stft`` and its window functions, and
+the parts of complex results a model takes (``abs``, ``real``, ``imag``, ``view_as_real``).
+
+Torch computes these on the padded batch: an FFT over a dynamic axis is over its padded size, and
+``stft`` with ``center=True`` reflects at the padded end. So does the net: nothing is masked.
+
+- ``torch.stft`` frames the signal as torch does: ``center`` pads ``n_fft // 2`` on both sides
+  (``pad`` layer, ``pad_mode``), frames are ``n_fft`` long, ``hop_length`` apart (``T // hop + 1``
+  of them with ``center``), and the window (``win_length`` long) sits centred in the frame. With
+  the periodic Hann window of ``n_fft`` (what ``tf.signal.stft`` applies) that is RETURNN's ``stft``
+  layer; with any other window, RETURNN's ``window`` layer, the window multiplied in (``combine``)
+  and an FFT over the frame axis. ``normalized`` scales the signal by ``n_fft ** -0.5`` first.
+- The FFTs are eval layers (RETURNN has no FFT layer over an arbitrary axis): ``tf.signal``'s
+  kernel on the input with its axes named, the transformed one last (`along`), scaled for ``norm``.
+- Complex results: ``abs`` is RETURNN's ``activation`` layer (complex in, float out), ``real``,
+  ``imag`` and ``view_as_real`` are eval layers. The other elementwise ops stay real-only; on a
+  complex tensor they say so (``operand``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from returnn.tensor import Dim
+
+from pt2r.errors import ModelError, UnsupportedOpError
+from pt2r.torch import _dtype
+from pt2r.torch._size import SizeValue
+from pt2r.torch._tensor import Tensor
+from pt2r.torch.dims import canonical
+from pt2r.torch.ops.build import ctx, make
+from pt2r.torch.ops.creation import arange
+from pt2r.torch.ops.elementwise import combine, compute, size_scalar
+from pt2r.torch.ops.padding import pad
+from pt2r.torch.ops.registry import op
+from pt2r.torch.ops.shape import new_dim
+from pt2r.torch.values import value_tensor
+
+_NORMS = (None, "backward", "ortho", "forward")
+
+
+def _axis(x: Tensor, dim: Any) -> int:
+    if not isinstance(dim, int) or not -x.ndim <= dim < max(x.ndim, 1):
+        raise ModelError(f"dim {dim!r} is out of range for a {x.ndim}-d tensor")
+    return dim % x.ndim
+
+
+def along(x: Tensor, axis: int, body: str, out_dims: Dim | Sequence[Dim], dtype: _dtype.dtype,
+          extra: Sequence[Tensor] = ()) -> Tensor:
+    """An eval layer computing TF code ``body`` of ``v``: ``x`` with its axes named, the one at torch
+    axis ``axis`` last; the result has that axis replaced by ``out_dims``, last. For transforms along one
+    axis that RETURNN has no layer for (an FFT, framing without a batch axis). ``extra`` are 0-dim
+    tensors, ``source(1)``, ..."""
+    out_dims = [out_dims] if isinstance(out_dims, Dim) else list(out_dims)
+    dim = x.dims[axis]
+    others = [d for d in x.layer.output.dims if d != dim]
+    dims = [*x.dims[:axis], *out_dims, *x.dims[axis + 1:]]
+    last = "source(0, auto_convert=False, as_data=True).copy_compatible_to_dims_raw(axes0)"
+    return make({"class": "eval", "from": [x, *extra], "eval": f"(lambda v: {body})({last})",
+                 "eval_locals": {"axes0": [*others, dim]}, "out_type": {"dim_tags": others + out_dims,
+                                                                        "dtype": dtype.name}},
+                dims, dtype=dtype)
+
+
+def _size(dim: Dim) -> int:
+    return ctx().dim_value(dim)
+
+
+def _note_size(dim: Dim, value: int) -> Dim:
+    """``dim`` (canonical), with its size at record time (for ``shape`` queries before the call's check)."""
+    dim = canonical(dim)
+    if dim.dimension is None:
+        ctx().dim_values.setdefault(dim, int(value))
+    return dim
+
+
+def _checked_dtype(x: Tensor, what: str, *, real_only: bool = False) -> None:
+    if x.dtype.is_complex:
+        if real_only:
+            raise ModelError(f"{what} expects a real input tensor, but got {x.dtype}")
+        if x.dtype is not _dtype.complex64:
+            raise UnsupportedOpError(f"{what} of a {x.dtype} tensor is not supported (only complex64)")
+    elif x.dtype.is_floating_point and x.dtype is not _dtype.float32:
+        raise UnsupportedOpError(f"{what} of a {x.dtype} tensor is not supported (only float32 and complex64)")
+
+
+def _fft(kind: str, input: Tensor, n: Any, dim: Any, norm: Any) -> Tensor:  # noqa: A002
+    """``torch.fft.<kind>`` along torch axis ``dim``, of length ``n`` (the input cropped or zero-padded to
+    it; a dynamic size too, ``irfft(X, n=x.shape[-1])``)."""
+    if norm not in _NORMS:
+        raise ModelError(f"Invalid normalization mode: {norm!r}")
+    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
+        raise ModelError(f"Invalid number of data points ({n!r}) specified")
+    _checked_dtype(input, f"torch.fft.{kind}", real_only=kind == "rfft")
+    axis = _axis(input, dim)
+    size = input.dims[axis]
+    if size.is_batch_dim():
+        raise UnsupportedOpError(f"torch.fft.{kind} over the batch axis is not supported")
+    inverse = kind in ("irfft", "ifft")
+    extra = []
+    if isinstance(n, SizeValue):  # its padded size at run time, a second source
+        extra, length, static = [size_scalar(n)], "tf.reshape(tf.cast(source(1), tf.int32), [])", None
+        n_dim = n.dim
+    elif n is not None:
+        length, static, n_dim = str(n), int(n), new_dim(n, "fft")
+    elif kind == "irfft":  # torch's default length: 2 * (bins - 1)
+        static = 2 * (size.dimension - 1) if size.dimension is not None else None
+        if static is not None and static < 1:
+            raise ModelError(f"Invalid number of data points ({static}) specified")
+        length = str(static) if static is not None else "(2 * (tf.shape(v)[-1] - 1))"
+        n_dim = new_dim(static, "fft") if static is not None else _note_size((size - 1) * 2, 2 * (_size(size) - 1))
+    else:
+        static = size.dimension
+        length = str(static) if static is not None else "tf.shape(v)[-1]"
+        n_dim = size
+    if kind == "rfft":
+        out_dim = new_dim(static // 2 + 1, "freq") if static is not None else _note_size(
+            n_dim // 2 + 1, _size(n_dim) // 2 + 1)
+        body = f"tf.signal.rfft(tf.cast(v, tf.float32){'' if n is None else f', fft_length=[{length}]'})"
+    elif kind == "irfft":
+        out_dim = n_dim
+        body = f"tf.signal.irfft(tf.cast(v, tf.complex64), fft_length=[{length}])"
+    else:
+        out_dim = size if n is None or n_dim == size or (static is not None and static == size.dimension) else n_dim
+        signal = "tf.cast(v, tf.complex64)"
+        if out_dim is not size:  # torch crops to n or zero-pads at the end
+            signal = (f"(lambda c, m: tf.pad(c[..., :m], [[0, 0]] * (c.shape.rank - 1) + "
+                      f"[[0, tf.maximum(m - tf.shape(c)[-1], 0)]]))({signal}, {length})")
+            if static is not None:
+                signal = f"tf.ensure_shape({signal}, v.shape[:-1].concatenate([{static}]))"
+        body = f"tf.signal.{kind}({signal})"
+    # tf.signal's inverses divide by the length (torch's "backward"); torch's other norms rescale
+    scale = {("f", "ortho"): -0.5, ("f", "forward"): -1.0, ("i", "ortho"): 0.5, ("i", "forward"): 1.0}.get(
+        ("i" if inverse else "f", norm))
+    if scale is not None:
+        factor = (repr(float(static) ** scale) if static is not None
+                  else f"tf.pow(tf.cast({length}, tf.float32), {scale})")
+        body = f"({body} * tf.cast({factor}, {'tf.float32' if kind == 'irfft' else 'tf.complex64'}))"
+    dtype = _dtype.float32 if kind == "irfft" else _dtype.complex64
+    return along(input, axis, body, out_dim, dtype, extra)  # RETURNN has no FFT layer: tf.signal's kernel
+
+
+@op("torch.fft.rfft")
+def rfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:  # noqa: A002
+    return _fft("rfft", input, n, dim, norm)
+
+
+@op("torch.fft.irfft")
+def irfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:  # noqa: A002
+    return _fft("irfft", input, n, dim, norm)
+
+
+@op("torch.fft.fft")
+def fft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:  # noqa: A002
+    return _fft("fft", input, n, dim, norm)
+
+
+@op("torch.fft.ifft")
+def ifft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:  # noqa: A002
+    return _fft("ifft", input, n, dim, norm)
+
+
+# -- windows ----------------------------------------------------------------------------
+
+
+def _cosine_window(window_length: Any, periodic: bool, alpha: float, beta: float, dtype: Any) -> Tensor:
+    """``alpha - beta * cos(2 pi n / N)`` for ``n < window_length``, with ``N`` the length (periodic) or
+    the length - 1 (symmetric); a window of length 1 is ``[1.]``, as in torch."""
+    dtype = dtype or _dtype.float32
+    if not dtype.is_floating_point:
+        raise ModelError(f"window functions expect a floating point dtype, got {dtype}")
+    if isinstance(window_length, SizeValue):  # over a dynamic axis: its padded size at run time
+        positions = arange(window_length, dtype=dtype)  # RETURNN has no window layer: an eval of the formula
+        period = "" if periodic else " - 1"
+        return compute(lambda p, length: (
+            f"tf.where({length} > 1, {alpha!r} - {beta!r} * tf.cos({2 * math.pi!r} * {p} / "
+            f"tf.cast({length}{period}, {p}.dtype)), tf.ones_like({p}))"),
+            [positions, window_length], [dtype, _dtype.int64], dtype)
+    if not isinstance(window_length, int) or window_length < 0:
+        raise ModelError(f"window_length must be a non-negative int, got {window_length!r}")
+    # a constant window: the replay takes the recorded one (this runs for calls it does not fold)
+    n = np.arange(window_length, dtype=np.float64)
+    period = window_length if periodic else window_length - 1
+    values = np.ones(window_length) if window_length <= 1 else alpha - beta * np.cos(2 * np.pi * n / period)
+    return value_tensor(values.astype(dtype.name), dtype.name, ctx().layer_name_for())
+
+
+@op("torch.hann_window")
+def hann_window(window_length: Any, periodic: bool = True, *, dtype: Any = None, **kwargs: Any) -> Tensor:
+    return _cosine_window(window_length, periodic, 0.5, 0.5, dtype)
+
+
+@op("torch.hamming_window")
+def hamming_window(window_length: Any, periodic: bool = True, alpha: float = 0.54, beta: float = 0.46, *,
+                   dtype: Any = None, **kwargs: Any) -> Tensor:
+    return _cosine_window(window_length, periodic, float(alpha), float(beta), dtype)
+
+
+# -- stft --------------------------------------------------------------------------------
+
+_STFT_PADS = ("constant", "reflect", "replicate")
+
+
+def _is_tf_hann(window: Tensor | None, n_fft: int) -> bool:
+    """``window`` is a constant periodic Hann window of ``n_fft``: the one ``tf.signal.stft`` applies."""
+    if window is None or window.value is None or window.trainable or window.ndim != 1 or window.shape[0] != n_fft:
+        return False
+    hann = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)
+    return bool(np.allclose(np.asarray(window.value, dtype=np.float64), hann, rtol=0.0, atol=1e-6))
+
+
+def _frame_window(window: Tensor | None, n_fft: int, win_length: int) -> Tensor | None:
+    """The window over a whole frame: ``window`` (ones if None) centred in ``n_fft``, zeros around it;
+    None for a rectangular window over the whole frame."""
+    left = (n_fft - win_length) // 2
+    if window is None:
+        if win_length == n_fft:
+            return None
+        values = np.zeros(n_fft, np.float32)
+        values[left:left + win_length] = 1.0
+        return value_tensor(values, "float32", ctx().layer_name_for() + ".window")
+    if window.ndim != 1 or int(window.shape[0]) != win_length:
+        raise ModelError(f"stft expected a 1D window tensor of size equal to win_length={win_length}, but got "
+                         f"window with size {list(window.shape)}")
+    if window.dtype is not _dtype.float32:
+        raise UnsupportedOpError(f"stft with a {window.dtype} window is not supported (only float32)")
+    if win_length == n_fft:
+        return window
+    return pad(window, [left, n_fft - win_length - left])
+
+
+@op("torch.stft", "Tensor.stft")
+def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: int | None = None,  # noqa: A002
+         window: Tensor | None = None, center: bool = True, pad_mode: str = "reflect", normalized: bool = False,
+         onesided: bool | None = None, return_complex: bool | None = None,
+         align_to_window: bool | None = None) -> Tensor:
+    from returnn.tf.layers.basic import ConvLayer
+
+    if input.ndim not in (1, 2):
+        raise ModelError(f"stft expected a 1D or 2D tensor, but got {input.ndim}D")
+    if input.dims[-1].is_batch_dim():
+        raise UnsupportedOpError("stft over the batch axis is not supported")
+    if input.dtype.is_complex or (window is not None and window.dtype.is_complex):
+        raise UnsupportedOpError("stft of a complex signal or with a complex window is not supported")
+    if not input.dtype.is_floating_point:
+        raise ModelError(f"stft expected a floating point input, got {input.dtype}")
+    if input.dtype is not _dtype.float32:
+        raise UnsupportedOpError(f"stft of a {input.dtype} signal is not supported (only float32)")
+    if return_complex is None:
+        raise ModelError("stft requires the return_complex parameter be given for real inputs")
+    if align_to_window is not None and center:
+        raise ModelError("stft align_to_window should only be set when center = false")
+    if align_to_window:
+        raise UnsupportedOpError("stft with align_to_window=True is not supported")
+    for name, value in (("n_fft", n_fft), ("hop_length", hop_length), ("win_length", win_length)):
+        if isinstance(value, (SizeValue, Tensor)):
+            raise UnsupportedOpError(f"stft with {name} taken from a dynamic size is not supported")
+    hop = n_fft // 4 if hop_length is None else int(hop_length)
+    win_length = n_fft if win_length is None else int(win_length)
+    if n_fft <= 0 or hop <= 0 or not 0 < win_length <= n_fft:
+        raise ModelError(f"stft expected 0 < n_fft, 0 < hop_length and 0 < win_length <= n_fft, but got "
+                         f"n_fft={n_fft}, hop_length={hop}, win_length={win_length}")
+    onesided = True if onesided is None else bool(onesided)
+    x = input
+    if normalized:  # torch scales the frames' transform by n_fft ** -0.5: the same as scaling the signal
+        x = combine("multiply", [x, float(n_fft) ** -0.5], _dtype.float32)
+    if center:
+        if pad_mode not in _STFT_PADS:
+            raise UnsupportedOpError(f"stft with pad_mode={pad_mode!r} is not supported")
+        x = pad(x, [n_fft // 2, n_fft // 2], pad_mode)
+    *batch, time = x.dims
+    length = _size(input.dims[-1]) + (n_fft // 2 * 2 if center else 0)  # at record time
+    if length < n_fft:
+        raise ModelError(f"stft expected 0 < n_fft <= {length} (the padded signal length), got {n_fft}")
+    time = _note_size(time, length)
+    frames = ConvLayer.calc_out_dim(in_dim=time, filter_size=n_fft, stride=hop, padding="valid", dilation_rate=1)
+    frames = _note_size(frames, (length - n_fft) // hop + 1)
+    freq = new_dim(n_fft // 2 + 1 if onesided else n_fft, "freq")
+    if onesided and batch and batch[0].is_batch_dim() and win_length == n_fft and _is_tf_hann(window, n_fft):
+        out = make({"class": "stft", "from": x, "frame_shift": hop, "frame_size": n_fft, "fft_size": n_fft,
+                    "in_spatial_dims": [time], "out_spatial_dims": [frames], "out_dim": freq},
+                   [*batch, freq, frames], dtype=_dtype.complex64)
+    else:
+        frame = new_dim(n_fft, "frame")
+        if any(d.is_batch_dim() for d in batch):
+            framed = make({"class": "window", "from": x, "axis": time, "window_dim": frame, "out_spatial_dim": frames,
+                           "padding": "valid", "stride": hop}, [*batch, frames, frame], dtype=_dtype.float32)
+        else:  # RETURNN's window layer needs a batch axis
+            framed = along(x, x.ndim - 1, f"tf.signal.frame(v, {n_fft}, {hop})", [frames, frame], _dtype.float32)
+        weights = _frame_window(window, n_fft, win_length)
+        if weights is not None:
+            framed = combine("multiply", [framed, weights], _dtype.float32)
+        # RETURNN's stft layer applies its own window only: tf.signal's FFT of the windowed frames
+        body = "tf.signal.rfft(v)" if onesided else "tf.signal.fft(tf.cast(v, tf.complex64))"
+        spectrum = along(framed, framed.ndim - 1, body, freq, _dtype.complex64)
+        out = Tensor([*batch, freq, frames], _dtype.complex64, layer=spectrum.layer)
+    return out if return_complex else view_as_real(out)
+
+
+# -- complex results ------------------------------------------------------------------------
+
+
+def _complex(x: Tensor, what: str) -> None:
+    if not x.dtype.is_complex:
+        raise ModelError(f"{what} is only supported for complex tensors")
+    _checked_dtype(x, what)
+
+
+@op("torch.view_as_real")
+def view_as_real(input: Tensor) -> Tensor:  # noqa: A002
+    _complex(input, "view_as_real")
+    two = new_dim(2, "complex")
+    # RETURNN has no layer for a complex tensor's parts; source(0) comes with a size-1 axis where ``two`` is
+    return make({"class": "eval", "from": [input], "eval": "tf.concat([tf.math.real(source(0)), "
+                 "tf.math.imag(source(0))], axis=-1)",
+                 "out_type": {"dim_tags": [*input.layer.output.dims, two], "dtype": "float32"}},
+                [*input.dims, two], dtype=_dtype.float32)
+
+
+def _part(name: str) -> Callable[[Tensor], Tensor]:
+    def part(input: Tensor) -> Tensor:  # noqa: A002
+        if not input.dtype.is_complex:
+            if name == "imag":
+                raise ModelError("imag is not implemented for tensors with non-complex dtypes.")
+            return input  # torch: the tensor itself
+        _checked_dtype(input, name)
+        # RETURNN's activation layer would keep the complex dtype: an eval layer of the float part
+        return make({"class": "eval", "from": [input], "eval": f"tf.math.{name}(source(0))",
+                     "out_type": {"dtype": "float32"}}, input.dims, dtype=_dtype.float32)
+    part.__name__ = name
+    return part
+
+
+for _name in ("real", "imag"):
+    op(f"Tensor.{_name}", f"torch.{_name}")(_part(_name))

@@ -1,0 +1,215 @@
+"""Op test models for spectral ops: torch.fft, torch.stft, window functions and complex results.
+
+Each function is a tiny model ``f(wrapped_import, x)``; x is raw audio (batch, time) unless the
+name says ``feat_`` ((batch, time, 5) features) or ``tm_`` (time-major raw audio (time, batch)). Time
+is dynamic; the tests also run with sequences of different lengths, so transforms over time and the
+STFT's padding and framing must use the padded batch as torch does. Complex results are returned as
+``view_as_real`` (or real, imag) where the test should compare both parts.
+"""
+
+
+def _torch(wrapped_import):
+    if wrapped_import:
+        return wrapped_import("torch")
+    import torch
+    return torch
+
+
+# -- torch.fft ---------------------------------------------------------------------------------
+
+def rfft_time(w, x):
+    """Over the dynamic time axis: the frequency axis is time // 2 + 1."""
+    torch = _torch(w)
+    return torch.view_as_real(torch.fft.rfft(x))
+
+
+def rfft_abs_power(w, x):
+    torch = _torch(w)
+    spec = torch.fft.rfft(x, dim=1)
+    return spec.abs(), torch.abs(spec).pow(2), spec.real ** 2 + spec.imag ** 2
+
+
+def rfft_n_ortho(w, x):
+    """n crops (n below the length) or zero-pads (above); norm="ortho" and "forward" scale."""
+    torch = _torch(w)
+    short = torch.fft.rfft(x, n=8, norm="ortho")
+    long = torch.fft.rfft(x, n=64, dim=-1, norm="forward")
+    return torch.view_as_real(short), torch.view_as_real(long)
+
+
+def irfft_roundtrip(w, x):
+    torch = _torch(w)
+    spec = torch.fft.rfft(x)
+    return torch.fft.irfft(spec, n=x.shape[-1]) - x, torch.fft.irfft(spec, norm="ortho")
+
+
+def irfft_general(w, x):
+    """irfft of a spectrum that is not one of a real signal (its DC and top bins have imaginary parts)."""
+    torch = _torch(w)
+    spec = torch.fft.fft(x, n=16)
+    return torch.fft.irfft(spec), torch.fft.irfft(spec, n=10, norm="forward")
+
+
+def fft_ifft(w, x):
+    torch = _torch(w)
+    spec = torch.fft.fft(x, norm="backward")
+    back = torch.fft.ifft(spec)
+    padded = torch.fft.ifft(x, n=9, norm="ortho")  # of a real input: torch's result is a conjugate view
+    return torch.view_as_real(spec), torch.real(back), torch.imag(back), padded.real, padded.imag
+
+
+def feat_rfft_features(w, x):
+    """Over the static feature axis (a dim in the middle after a transpose)."""
+    torch = _torch(w)
+    spec = torch.fft.rfft(x.transpose(1, 2), dim=1)
+    return spec.abs(), torch.view_as_real(torch.fft.fft(x, dim=-1, norm="ortho"))
+
+
+def feat_dct_fft(w, x):
+    """DCT-II (orthonormal) over the feature axis by the torch-dct recipe: reorder, FFT, twiddle."""
+    torch = _torch(w)
+    import math
+    n = x.shape[-1]
+    v = torch.cat([x[..., ::2], x[..., 1::2].flip([-1])], dim=-1)
+    vc = torch.view_as_real(torch.fft.fft(v, dim=-1))
+    k = -torch.arange(n, dtype=x.dtype) * math.pi / (2 * n)
+    out = vc[..., 0] * torch.cos(k) - vc[..., 1] * torch.sin(k)
+    scale = torch.full((n,), 1 / math.sqrt(n / 2) / 2)
+    scale[0] = 1 / math.sqrt(n) / 2
+    return 2 * out * scale
+
+
+def feat_dct_matmul(w, x):
+    """DCT-II as a matmul with a constant matrix (torchaudio's create_dct)."""
+    torch = _torch(w)
+    import math
+    n = torch.arange(5, dtype=torch.float32)
+    k = torch.arange(5, dtype=torch.float32).unsqueeze(1)
+    dct = torch.cos(math.pi / 5 * (n + 0.5) * k).t()
+    return x @ dct
+
+
+# -- windows and stft ---------------------------------------------------------------------------
+
+def stft_hann(w, x):
+    """The periodic Hann window of n_fft: RETURNN's stft layer."""
+    torch = _torch(w)
+    spec = torch.stft(x, n_fft=16, hop_length=4, window=torch.hann_window(16), return_complex=True)
+    return torch.view_as_real(spec), spec.abs()
+
+
+def stft_power_log(w, x):
+    """A power spectrogram front-end: |STFT|^2, log, frames first."""
+    torch = _torch(w)
+    spec = torch.stft(x, 16, 5, window=torch.hann_window(16), return_complex=True)
+    return torch.log(spec.abs().pow(2) + 1e-6).transpose(1, 2)
+
+
+def stft_win_length_hamming(w, x):
+    """win_length < n_fft: the Hamming window sits centred in the frame."""
+    torch = _torch(w)
+    window = torch.hamming_window(12, periodic=False)
+    spec = torch.stft(x, n_fft=16, hop_length=4, win_length=12, window=window, return_complex=True)
+    return torch.view_as_real(spec)
+
+
+def stft_hann_short(w, x):
+    """A Hann window shorter than n_fft (not tf.signal's window), normalized."""
+    torch = _torch(w)
+    spec = torch.stft(x, 16, hop_length=3, win_length=10, window=torch.hann_window(10), normalized=True,
+                      return_complex=True)
+    return torch.view_as_real(spec)
+
+
+def stft_no_window_constant_pad(w, x):
+    """No window (rectangular: over the frame, or over win_length centred in it), constant padding, the
+    default hop (n_fft // 4)."""
+    torch = _torch(w)
+    whole = torch.stft(x, 12, pad_mode="constant", return_complex=True)
+    part = torch.stft(x, 12, 3, win_length=7, pad_mode="constant", return_complex=True)
+    return torch.view_as_real(whole), torch.view_as_real(part)
+
+
+def stft_not_centered_twosided(w, x):
+    torch = _torch(w)
+    spec = x.stft(8, hop_length=2, window=torch.hann_window(8), center=False, onesided=False, return_complex=True)
+    return torch.view_as_real(spec), spec.real
+
+
+def stft_return_real(w, x):
+    """return_complex=False (deprecated): the (real, imaginary) pairs as the last axis."""
+    torch = _torch(w)
+    return torch.stft(x, 8, hop_length=4, window=torch.hann_window(8), return_complex=False)
+
+
+def stft_buffer_window(w, x):
+    """The window a module buffer (as front-ends keep it), used by two calls (RETURNN's stft layer, then a
+    two-sided transform with the window multiplied in), and a trainable window (a parameter)."""
+    torch = _torch(w)
+
+    class Frontend(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("window", torch.hann_window(16))
+            self.learned = torch.nn.Parameter(torch.hann_window(16))
+
+        def forward(self, x):
+            a = torch.stft(x, 16, 4, window=self.window, return_complex=True).abs()
+            b = torch.stft(x * 2, 16, 8, window=self.window, onesided=False, return_complex=True).abs()
+            c = torch.stft(x, 16, 4, window=self.learned, return_complex=True).abs()
+            return a, b, c
+
+    return Frontend()(x)
+
+
+def stft_single_signal(w, x):
+    """A 1-D signal (the batch summed up): (freq, frames)."""
+    torch = _torch(w)
+    return torch.stft(x.sum(0), 8, 2, window=torch.hann_window(8), return_complex=True).abs()
+
+
+def hann_dynamic_length(w, x):
+    """A window as long as the (padded) input: built in the net."""
+    torch = _torch(w)
+    return x * torch.hann_window(x.shape[1]), x * torch.hamming_window(x.shape[1], periodic=False)
+
+
+def tm_stft(w, x):
+    """Time-major raw audio: transposed to (batch, time) first."""
+    torch = _torch(w)
+    return torch.stft(x.t(), 16, 4, window=torch.hann_window(16), return_complex=True).abs()
+
+
+def tm_stft_hamming(w, x):
+    """Time-major, a window shorter than n_fft, replicate padding: RETURNN's window layer on time-major data."""
+    torch = _torch(w)
+    spec = torch.stft(x.t(), 16, 4, win_length=11, window=torch.hamming_window(11), pad_mode="replicate",
+                      return_complex=True)
+    return torch.view_as_real(spec)
+
+
+def tm_rfft_time(w, x):
+    torch = _torch(w)
+    return torch.view_as_real(torch.fft.rfft(x, dim=0))
+
+
+# -- refused ------------------------------------------------------------------------------------
+
+def stft_circular(w, x):
+    torch = _torch(w)
+    return torch.stft(x, 8, window=torch.hann_window(8), pad_mode="circular", return_complex=True)
+
+
+def stft_align_to_window(w, x):
+    torch = _torch(w)
+    return torch.stft(x, 8, 2, win_length=6, center=False, align_to_window=True, return_complex=True)
+
+
+def rfft_float64(w, x):
+    torch = _torch(w)
+    return torch.fft.rfft(x.double()).abs()
+
+
+def complex_pow(w, x):
+    torch = _torch(w)
+    return torch.view_as_real(torch.fft.rfft(x).pow(2))
