@@ -14,7 +14,7 @@ from returnn.config import Config
 from returnn.tf.network import TFNetwork
 from tensorflow.core.protobuf import rewriter_config_pb2
 
-from pt2r.replay.context import BEHAVIOR_VERSION, set_behavior_version
+from pt2r.replay.context import BEHAVIOR_VERSION, graph_mode, set_behavior_version
 from pt2r.replay.quiet import returnn_prints_silenced
 
 
@@ -26,6 +26,7 @@ def run_exported(config_path: str, checkpoint_prefix: str, inputs: np.ndarray,
     if config.int("behavior_version", 0) != BEHAVIOR_VERSION:
         raise ValueError(f"{config_path} has behavior_version {config.int('behavior_version', 0)}, "
                          f"pt2r writes {BEHAVIOR_VERSION}")
+    graph_mode()
     set_behavior_version()
     graph = tf.Graph()
     with graph.as_default():
