@@ -39,3 +39,11 @@ def test_needed_drops_layers_no_output_depends_on():
     flat = {"w": {"class": "variable"}, "dead": {"class": "activation", "from": "w"},
             "used": {"class": "dot", "from": ["data", LayerRef("w")]}, "output": {"class": "copy", "from": "used"}}
     assert list(needed(flat, ["output"])) == ["w", "used", "output"]
+
+
+def test_a_call_whose_outputs_the_net_does_not_need():
+    flat = {"M.a": {"class": "activation", "from": "data", "activation": "relu"},
+            "output": {"class": "copy", "from": "M.a"}}
+    net, _ = nest(flat, {"M.a": ("M",), "output": ()}, {"M": ["M.unused"]})
+    assert net["M"]["subnetwork"]["output"] == {"class": "copy", "from": "a"}
+    assert net["output"]["from"] == "M/a"

@@ -94,7 +94,7 @@ def nest(net_dict: dict[str, dict[str, Any]], scopes: dict[str, Scope],
         if target == "data" or target.startswith("data:"):
             return "base:" * len(at) + target
         scope, local = path[target]
-        while scope and outputs.get(scope[-1], [None])[0] == target and at[:len(scope)] != scope:
+        while scope and (outputs.get(scope[-1]) or [None])[0] == target and at[:len(scope)] != scope:
             scope, local = scope[:-1], call_local[scope]  # a call's result, from outside: the subnetwork layer
         common = 0
         while common < min(len(at), len(scope)) and at[common] == scope[common]:
