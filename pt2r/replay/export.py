@@ -31,9 +31,14 @@ _HEADER = '''#!returnn.py
 # beside this file (model.index, model.data-*); params.json maps each variable to
 # its PyTorch state_dict key (`pt2r export-torch` writes them back for PyTorch).
 
+import sys
+
 from returnn.tensor import Dim, batch_dim, single_step_dim  # noqa: F401
 from returnn.tf.util.data import SpatialDim, FeatureDim  # noqa: F401
 
+# RETURNN builds layers recursively along their inputs: a deep net nested in subnetworks goes
+# deeper than Python's default recursion limit.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
 inf, nan = float("inf"), float("nan")  # as numbers in the network below
 use_tensorflow = True
 behavior_version = {behavior_version}
