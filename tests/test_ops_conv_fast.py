@@ -1,4 +1,4 @@
-"""The fast conv paths against PyTorch: pads folded into convs, polyphase transposed convs, reflect pads."""
+"""Conv edge cases against PyTorch: zero pads before a conv, polyphase transposed convs, reflect pads."""
 
 import pytest
 

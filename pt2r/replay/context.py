@@ -27,6 +27,7 @@ from pt2r.replay import params, values
 from pt2r.replay.quiet import returnn_prints_silenced
 from pt2r.torch import backend
 from pt2r.torch.backend import is_internal_frame, source_of
+from pt2r.torch.values import rebind_in_place
 from pt2r.trace import TraceReader
 
 BEHAVIOR_VERSION = 21
@@ -206,7 +207,7 @@ class ReplayContext:
         if rec.get("mutated") is not None and args and isinstance(args[0], values.Tensor):
             if recorded:  # e.g. __setitem__ on a constant: the tensor's recorded state after the call
                 output = values.decode(self, rec["mutated"], constant_name=self.layer_name_for(index))
-            values.rebind_in_place(args[0], output)
+            rebind_in_place(args[0], output)
         return output
 
     def current_call(self) -> dict[str, Any]:

@@ -51,7 +51,7 @@ def _layers(net_dict: dict[str, dict[str, Any]], prefix: str = "") -> dict[str, 
     for name, layer in net_dict.items():
         if layer["class"] == "subnetwork":
             out.update(_layers(layer["subnetwork"], f"{prefix}{name}/"))
-        elif not (prefix and name == "output" and layer["class"] == "copy"):  # a subnetwork's result
+        else:
             out[prefix + name] = layer["class"]
     return out
 

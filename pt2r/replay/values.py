@@ -16,7 +16,7 @@ from pt2r.errors import NameMismatchError
 from pt2r.torch import _dtype
 from pt2r.torch._size import Size, SizeValue
 from pt2r.torch._tensor import Tensor, device
-from pt2r.torch.values import rebind_in_place, static_dims, value_tensor  # noqa: F401  (the replay's too)
+from pt2r.torch.values import value_tensor
 
 
 def decode(ctx: Any, value: Any, *, constant_name: str) -> Any:

@@ -10,12 +10,10 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-from returnn.tensor import Dim
-
 from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.nn.module import Module
-from pt2r.torch.ops.build import ctx, make
+from pt2r.torch.ops.build import make
 from pt2r.torch.ops.registry import module, op
 
 _MODES = {"constant": "constant", "reflect": "reflect", "replicate": "replication"}

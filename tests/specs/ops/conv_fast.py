@@ -1,5 +1,5 @@
-"""Op test models for the fast conv paths: zero pads taken into the conv, polyphase transposed
-convs, reflect pads as slices (pt2r/torch/ops/conv.py, padding.py)."""
+"""Op test models for conv edge cases: a zero pad right before a conv, polyphase transposed convs,
+reflect pads (pt2r/torch/ops/conv.py, padding.py)."""
 
 
 def _torch(w):
