@@ -36,9 +36,13 @@ def verify_torch_and_convert_to_returnn(
         inputs_data_kwargs: dict[str, Any] | None = None, returnn_dummy_input_shape: tuple | None = None,
         returnn_input_seq_lens: dict[int, Any] | list | None = None,
         validate_allclose_kwargs: dict[str, float] | None = None, train: bool = False,
-        export_tf_checkpoint_save_path: str | None = None, out_dir: str | None = None) -> Converter:
+        export_tf_checkpoint_save_path: str | None = None, out_dir: str | None = None,
+        converters: list[str] | None = None, leaf_modules: list[str] | None = None) -> Converter:
     """Record ``model_func`` on ``inputs``, replay it on RETURNN, check every call; raise
-    `NumericMismatchError` when a check fails (the report names the first divergence)."""
+    `NumericMismatchError` when a check fails (the report names the first divergence).
+
+    pt2r's own keywords: ``converters`` (files or modules of ``@pt2r.converter``s, besides those in
+    ``model_func``'s file) and ``leaf_modules`` (see `pt2r.record.record`)."""
     from pt2r.record import record
     from pt2r.replay import replay
     from pt2r.replay.standalone import run_exported
@@ -55,8 +59,10 @@ def verify_torch_and_convert_to_returnn(
     work = tempfile.mkdtemp(prefix="pt2r-")
     try:
         trace = os.path.join(work, "trace.h5")
-        record(model_func, trace, inputs=np.asarray(inputs), input_spec=input_spec or None, tolerances=tolerances)
-        result = replay(trace, out_dir or os.path.join(work, "out"), model=model_func, tolerances=tolerances)
+        record(model_func, trace, inputs=np.asarray(inputs), input_spec=input_spec or None, tolerances=tolerances,
+               converters=converters, leaf_modules=leaf_modules)
+        result = replay(trace, out_dir or os.path.join(work, "out"), model=model_func, tolerances=tolerances,
+                        converters=converters)
         if not result.passed:
             raise NumericMismatchError(f"The RETURNN net differs from PyTorch: "
                                        f"{result.summary['first_divergence'] or result.summary['standalone']}")

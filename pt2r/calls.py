@@ -24,6 +24,14 @@ RANDOM_OPS = frozenset(
        "cauchy_ log_normal_ bernoulli multinomial".split()]
     + ["torch.nn.functional." + n for n in "gumbel_softmax".split()])
 
+#: The parameter initialisers torch dispatches through ``__torch_function__`` (so the record phase
+#: sees them as calls). The others (``xavier_uniform_``, ``zeros_``, ...) run inside torch, unseen.
+DISPATCHED_INITIALISERS = frozenset("torch.nn.init." + n for n in "normal_ uniform_ constant_ kaiming_uniform_".split())
+#: All of torch's initialisers: the drop-in's leave parameters as they are (values come from the trace).
+INITIALISERS = DISPATCHED_INITIALISERS | frozenset("torch.nn.init." + n for n in (
+    "ones_ zeros_ xavier_uniform_ xavier_normal_ kaiming_normal_ trunc_normal_ orthogonal_ eye_ dirac_ "
+    "sparse_").split())
+
 #: Ops random only while training: (position of ``training``, its default, position of ``p``).
 RANDOM_WHEN_TRAINING = {
     **{f"torch.nn.functional.{n}": (2, True, 1) for n in "dropout dropout1d dropout2d dropout3d".split()},

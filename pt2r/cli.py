@@ -66,8 +66,8 @@ def cmd_record(args: argparse.Namespace) -> int:
     inputs = _load_input_array(args.inputs) if args.inputs else None
     input_spec = _load_input_spec(args.input_spec) if args.input_spec else None
     with console.status(f"recording {args.spec} ..."):
-        result = record(args.spec, args.output, inputs=inputs, input_spec=input_spec,
-                        seed=args.seed, compress=args.compress)
+        result = record(args.spec, args.output, inputs=inputs, input_spec=input_spec, seed=args.seed,
+                        compress=args.compress, leaf_modules=args.leaf_module, converters=args.converters)
     worst = max((c["max_abs"] for c in result.output_check), default=0.0)
     console.print(f"[green]recorded[/green] {result.num_calls} calls, {result.num_tensors} tensors "
                   f"({_fmt_bytes(result.unique_bytes)} unique) to {args.output} in "
@@ -94,7 +94,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             progress.update(tasks[phase], completed=done)
 
         result = replay(args.trace, args.output, model=args.model, use_embedded_source=args.use_embedded_source,
-                        tolerances=_tolerances(args), progress=report)
+                        tolerances=_tolerances(args), progress=report, converters=args.converters)
     _print_replay(result)
     return 0 if result.passed else 1
 
@@ -136,7 +136,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
         record_cmd += ["--inputs", args.inputs]
     if args.input_spec:
         record_cmd += ["--input-spec", args.input_spec]
-    replay = subprocess.Popen(common + ["replay", trace, "-o", args.output, "--after-record"],
+    converters = [arg for path in args.converters or () for arg in ("--converters", path)]
+    record_cmd += converters + [arg for name in args.leaf_module or () for arg in ("--leaf-module", name)]
+    replay = subprocess.Popen(common + ["replay", trace, "-o", args.output, "--after-record"] + converters,
                               stdin=subprocess.PIPE, text=True)
     try:
         code = subprocess.call(record_cmd)
@@ -208,6 +210,16 @@ def _print_summary(info: dict[str, Any]) -> None:
     console.print(table)
 
 
+def _add_converter_arguments(p: argparse.ArgumentParser, *, leaf: bool) -> None:
+    p.add_argument("--converters", action="append", metavar="FILE",
+                   help="a Python file (or module) of @pt2r.converter functions for what pt2r lacks, besides "
+                        "those in the spec's file (repeatable)")
+    if leaf:
+        p.add_argument("--leaf-module", action="append", metavar="NAME",
+                       help="record the module class (or function) of this qualified name as one call, nothing "
+                            "inside (repeatable); the classes the converters name are anyway")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pt2r", description="Convert PyTorch models into RETURNN models, "
                                      "verified call by call.")
@@ -221,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(and seq_lens), or a .json file; default: the spec's INPUT_SPEC")
     p.add_argument("--seed", type=int, default=42, help="seed reset before each run (default 42)")
     p.add_argument("--compress", action="store_true", help="gzip-compress large tensors")
+    _add_converter_arguments(p, leaf=True)
     p.add_argument("-o", "--output", required=True, help="trace file to write (.h5)")
     p.set_defaults(func=cmd_record)
 
@@ -231,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the model source embedded in the trace (it is code: only for traces you trust)")
     p.add_argument("--atol", type=float, help="absolute tolerance for float32 (default 1e-4)")
     p.add_argument("--rtol", type=float, help="relative tolerance for float32 (default 1e-3)")
+    _add_converter_arguments(p, leaf=False)
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--after-record", action="store_true", help=argparse.SUPPRESS)  # see cmd_convert
     p.set_defaults(func=cmd_replay)
@@ -239,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", nargs="?", help=f"model spec (default: the bundled example, {EXAMPLE_SPEC})")
     p.add_argument("--inputs", help="input array (.npy); default: the spec's example_inputs()")
     p.add_argument("--input-spec", help="input description (JSON or .json file); default: the spec's INPUT_SPEC")
+    _add_converter_arguments(p, leaf=True)
     p.add_argument("-o", "--output", required=True, help="output folder (the trace goes to OUTPUT/trace.h5)")
     p.set_defaults(func=cmd_convert)
 

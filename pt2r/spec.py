@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Callable
 
-from pt2r.errors import InputSpecError, SpecError
+from pt2r.errors import InputSpecError, Pt2rError, SpecError
 
 EXAMPLE_SPEC = "pt2r.examples.vocoder:model_func"
 
@@ -81,39 +81,57 @@ def _user_traceback(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
-def _import_file(path: str) -> ModuleType:
+def _import_file(path: str, what: str = "model spec", prefix: str = "pt2r_spec_") -> ModuleType:
     if not os.path.isfile(path):
-        raise SpecError(f"The model spec names the file {path!r}, which does not exist "
+        raise SpecError(f"The {what} names the file {path!r}, which does not exist "
                         f"(working directory: {os.getcwd()}).")
     # Named after the file, not its location: classes defined in the spec get the same qualified
     # name (which the trace stores) wherever the file lies.
     stem = os.path.splitext(os.path.basename(path))[0]
-    name = "pt2r_spec_" + "".join(c if c.isalnum() else "_" for c in stem)
+    name = prefix + "".join(c if c.isalnum() else "_" for c in stem)
     module_spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[name] = module
     try:
         module_spec.loader.exec_module(module)
+    except Pt2rError:  # pt2r's own message about the file (e.g. a converter declared twice)
+        del sys.modules[name]
+        raise
     except BaseException as exc:
         del sys.modules[name]
-        raise SpecError(f"The model spec file {path!r} raised {type(exc).__name__} while being "
+        raise SpecError(f"The {what} file {path!r} raised {type(exc).__name__} while being "
                         f"imported: {exc}. Its traceback follows.", detail=_user_traceback(exc)) from exc
     return module
 
 
-def _import_module(name: str) -> ModuleType:
+def _import_module(name: str, what: str = "model spec") -> ModuleType:
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name and name.startswith(exc.name):
-            raise SpecError(f"The model spec names the module {name!r}, which cannot be found "
-                            f"on the Python path ({exc}). Give a file path (path/to/file.py:func) "
+            raise SpecError(f"The {what} names the module {name!r}, which cannot be found "
+                            f"on the Python path ({exc}). Give a file path (path/to/file.py) "
                             f"or make the package importable.") from exc
-        raise SpecError(f"Importing the model spec module {name!r} failed: {exc}. "
+        raise SpecError(f"Importing the {what} module {name!r} failed: {exc}. "
                         f"Its traceback follows.", detail=_user_traceback(exc)) from exc
+    except Pt2rError:
+        raise
     except BaseException as exc:
-        raise SpecError(f"The model spec module {name!r} raised {type(exc).__name__} while being "
+        raise SpecError(f"The {what} module {name!r} raised {type(exc).__name__} while being "
                         f"imported: {exc}. Its traceback follows.", detail=_user_traceback(exc)) from exc
+
+
+def import_converters(target: str) -> str:
+    """Import a converters file (``path/to/file.py``) or module (``package.module``), which declares
+    ``@pt2r.converter``s (see `pt2r.converters`); return its file."""
+    if _is_file_spec(target):
+        module = _import_file(target, "converters file", "pt2r_converters_")
+    else:
+        module = _import_module(target, "converters file")
+    file = getattr(module, "__file__", None)
+    if not file:
+        raise SpecError(f"The converters module {target!r} has no file.")
+    return file
 
 
 def spec_of_function(func: Callable[[Any, Any], Any]) -> ModelSpec:

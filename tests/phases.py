@@ -4,7 +4,8 @@ import os
 import subprocess
 import sys
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TESTS = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(TESTS)
 
 BLOCKER = """
 import sys
@@ -20,11 +21,14 @@ sys.modules.update(dict.fromkeys({blocked!r}))
 """
 
 
-def run_python(code, *, blocked=(), timeout=300, **kwargs):
-    """Run ``code`` in a fresh interpreter where importing any of ``blocked`` raises."""
+def run_python(code, *, blocked=(), timeout=300, env=None, **kwargs):
+    """Run ``code`` in a fresh interpreter where importing any of ``blocked`` raises. The tests' folder
+    is on its path, as in pytest: the op specs import ``opcases`` from it."""
     prelude = BLOCKER.replace("{blocked!r}", repr(set(blocked))) if blocked else ""
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [TESTS, env.get("PYTHONPATH")]))
     return subprocess.run([sys.executable, "-c", prelude + code], capture_output=True, text=True,
-                          timeout=timeout, cwd=REPO, **kwargs)
+                          timeout=timeout, cwd=REPO, env=env, **kwargs)
 
 
 def run_pt2r(*args, blocked=(), **kwargs):

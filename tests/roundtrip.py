@@ -5,20 +5,17 @@ replayed, its every call verified. (The phase boundaries are tested
 separately, in subprocesses: see test_replay.py.)
 """
 
+import importlib.util
 import os
 
 import numpy as np
 
 from pt2r.record import record
 from pt2r.replay import replay
+from opcases import BATCH_MAJOR, TIME_MAJOR  # noqa: F401  (the tests' usual layouts)
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
 OP_SPECS = os.path.join(TESTS, "specs", "ops")
-
-BATCH_MAJOR = {"shape": [None, 5], "batch_dim_axis": 0, "time_dim_axis": 1, "feature_dim_axis": 2,
-               "dtype": "float32"}
-TIME_MAJOR = {"shape": [None, 5], "batch_dim_axis": 1, "time_dim_axis": 0, "feature_dim_axis": 2,
-              "dtype": "float32"}
 
 
 def randn(*shape, seed=0, dtype="float32"):
@@ -42,3 +39,16 @@ def assert_converts(spec, tmp_path, inputs, input_spec=None, **replay_kwargs):
 
 def op_spec(family, func):
     return f"{os.path.join(OP_SPECS, family)}.py:{func}"
+
+
+_op_modules = {}
+
+
+def op_module(family):
+    """``tests/specs/ops/<family>.py``, imported (its cases and their inputs: see opcases.py)."""
+    if family not in _op_modules:
+        spec = importlib.util.spec_from_file_location(f"op_cases_{family}", os.path.join(OP_SPECS, f"{family}.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _op_modules[family] = module
+    return _op_modules[family]

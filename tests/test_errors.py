@@ -21,7 +21,7 @@ from pt2r.record import record
 from pt2r.replay import replay
 from roundtrip import op_spec, randn
 
-BASICS = op_spec("basics", "leaky_relu").rpartition(":")[0]
+ACTIVATION = op_spec("activation", "leaky_relu").rpartition(":")[0]
 
 
 def _line_of(path, text):
@@ -34,7 +34,7 @@ def traces(tmp_path_factory):
     """Traces of an op call (F.leaky_relu), a leaf module call (nn.LeakyReLU) and an unsupported usage."""
     folder = tmp_path_factory.mktemp("traces")
     paths = {}
-    for name, spec in [("op", op_spec("basics", "leaky_relu_functional")), ("module", op_spec("basics", "leaky_relu")),
+    for name, spec in [("op", op_spec("activation", "leaky_relu_functional")), ("module", op_spec("activation", "leaky_relu")),
                        ("where", op_spec("elementwise", "unsupported_where"))]:
         paths[name] = str(folder / f"{name}.h5")
         record(spec, paths[name], inputs=randn(2, 5, 7))
@@ -66,7 +66,7 @@ def test_a_failing_op_builder_is_classified_and_located(traces, tmp_path, raised
     assert type(error) is expected
     message = error.message
     assert "torch.nn.functional.leaky_relu" in message and "'leaky_relu'" in message  # the op and the call
-    assert f"basics.py:{_line_of(BASICS, 'functional.leaky_relu(x, 0.1)')}" in message  # the user's line
+    assert f"activation.py:{_line_of(ACTIVATION, 'functional.leaky_relu(x, 0.1)')}" in message  # the user's line
     if expected is InternalError:
         assert error.exit_code == 3
         assert "report" in message and REPORT_BUG in message and type(raised).__name__ in message
@@ -84,7 +84,7 @@ def test_a_failing_leaf_module_builder_is_an_internal_error(traces, tmp_path):
         replay(traces["module"], str(tmp_path / "out"), override={"torch.nn.LeakyReLU": broken})
     message = info.value.message
     assert "torch.nn.LeakyReLU" in message and "'LeakyReLU'" in message and "KeyError" in message
-    assert f"basics.py:{_line_of(BASICS, 'LeakyReLU(0.2)(x)')}" in message
+    assert f"activation.py:{_line_of(ACTIVATION, 'LeakyReLU(0.2)(x)')}" in message
     assert "report" in message and info.value.exit_code == 3
 
 

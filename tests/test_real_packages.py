@@ -74,9 +74,9 @@ def test_platform_probes_answer_as_cpu_only_torch():
 
 
 def test_names_torch_has_import_and_fail_only_when_used():
-    loss = drop_in.nn.CTCLoss  # importable, so `from torch.nn import CTCLoss` works
+    loss = drop_in.nn.AdaptiveLogSoftmaxWithLoss  # importable, so `from torch.nn import ...` works
     assert issubclass(loss, drop_in.nn.Module)
-    with pytest.raises(UnsupportedOpError, match="torch.nn.CTCLoss"):
+    with pytest.raises(UnsupportedOpError, match="torch.nn.AdaptiveLogSoftmaxWithLoss"):
         loss()
     from pt2r.torch.distributions import constraints  # a torch submodule the drop-in lacks
     with pytest.raises(UnsupportedOpError, match="torch.distributions.constraints.positive"):

@@ -224,3 +224,15 @@ def test_bundled_example_records_compactly(tmp_path):
         assert calls["MelGANGenerator/upsamples.0/1"]["target"] == "torch.nn.ConvTranspose1d"
         assert calls["conv1d"]["target"] == "torch.nn.functional.conv1d"
         assert tensor(reader, reader.meta["output"]).shape == (1, 1, 10000)
+
+
+def test_dispatched_initialisers_are_torchs():
+    """The initialisers the drop-in records as calls are those torch dispatches through
+    ``__torch_function__`` (the record phase sees no others), so both phases name the same calls."""
+    import inspect
+
+    from pt2r.calls import DISPATCHED_INITIALISERS, INITIALISERS
+
+    dispatched = {name for name in INITIALISERS
+                  if "handle_torch_function" in inspect.getsource(getattr(torch.nn.init, name.rsplit(".", 1)[1]))}
+    assert dispatched == DISPATCHED_INITIALISERS

@@ -71,7 +71,7 @@ def test_changed_model_code_fails_at_the_first_differing_call(tmp_path):
     trace = str(tmp_path / "t.h5")
     from pt2r.record import record
     from pt2r.replay import replay
-    record(op_spec("basics", "leaky_relu"), trace, inputs=randn(2, 5, 7))
+    record(op_spec("activation", "leaky_relu"), trace, inputs=randn(2, 5, 7))
     with pytest.raises(NameMismatchError) as info:
         replay(trace, str(tmp_path / "out"), model=os.path.join(SPECS, "changed.py:leaky_relu_changed"))
     message = info.value.message
@@ -85,7 +85,7 @@ def test_a_wrong_mapping_is_caught_and_named(tmp_path):
         return leaky_relu(x, module.negative_slope * 1.5)
 
     x = np.abs(randn(2, 5, 7)) * -1  # negative inputs: the slope matters
-    result = convert(op_spec("basics", "weight_norm_then_leaky_relu"), tmp_path, x,
+    result = convert(op_spec("activation", "weight_norm_then_leaky_relu"), tmp_path, x,
                      override={"torch.nn.LeakyReLU": wrong_leaky_relu})
     assert not result.passed
     failing = [r.name for r in result.results if not r.passed]
@@ -153,7 +153,7 @@ def test_toy_third_party_package_converts(tmp_path):
 def test_convert_runs_both_phases_and_embedded_source_replays(tmp_path):
     out = str(tmp_path / "out")
     np.save(tmp_path / "x.npy", randn(2, 5, 9))
-    proc = run_pt2r("convert", op_spec("basics", "weight_norm_then_leaky_relu"), "--inputs", str(tmp_path / "x.npy"),
+    proc = run_pt2r("convert", op_spec("activation", "weight_norm_then_leaky_relu"), "--inputs", str(tmp_path / "x.npy"),
                     "-o", out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "recorded" in proc.stdout and "every check passes" in proc.stdout

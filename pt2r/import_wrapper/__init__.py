@@ -29,8 +29,9 @@ torch is not installed, so executing it would fail. Each wrapped copy
   is an empty package;
 * is loaded by importlib itself (module locks, parents executed before their
   submodules, partially initialized modules on circular imports, exactly as
-  in a normal import): a meta-path finder that answers only for names under
-  ``_pt2r_wrapped_`` locates the original file, a submodule with
+  in a normal import): a meta-path finder (in ``sys.meta_path`` once this module
+  is imported) that answers only for names under ``_pt2r_wrapped_`` locates the
+  original file, a submodule with
   ``importlib.machinery.PathFinder.find_spec(name, wrapped_parent.__path__)``
   (never ``importlib.util.find_spec`` on the original dotted name, which would
   import the original parent package), a top-level module where the original
@@ -784,3 +785,9 @@ def _file_mentions_torch(path: str) -> bool:
             return _TORCH_IMPORT_RE.search(f.read()) is not None
     except OSError:
         return False
+
+
+# In sys.meta_path from import on (not only once an importer is made), so that a finder that must
+# see the wrapped modules' imports first (pt2r.torch._einops) can be put before it.
+if _WrappedModuleFinder not in sys.meta_path:
+    sys.meta_path.insert(0, _WrappedModuleFinder)

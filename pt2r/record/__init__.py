@@ -26,10 +26,10 @@ import numpy as np
 import torch
 
 import pt2r
-from pt2r import compare, inputs as inputs_mod
+from pt2r import compare, converters as converters_mod, inputs as inputs_mod
 from pt2r.errors import ModelError, NumericMismatchError
 from pt2r.import_wrapper import make_wrapped_import
-from pt2r.record.tracer import Tracer
+from pt2r.record.tracer import Tracer, record_external
 from pt2r.record.values import tensor_to_numpy, tensors_in
 from pt2r.spec import load_spec
 from pt2r.trace import TraceWriter
@@ -99,10 +99,20 @@ def _check_outputs(reference: Any, traced: Any, tolerances: dict | None) -> list
 
 def record(spec: str | Callable[[Any, Any], Any], output: str, *, inputs: np.ndarray | None = None,
            input_spec: dict[str, Any] | None = None, tolerances: dict[str, dict[str, float]] | None = None,
-           seed: int = DEFAULT_SEED, compress: bool = False) -> RecordResult:
-    """Record the model named by ``spec`` into the trace file ``output``."""
+           seed: int = DEFAULT_SEED, compress: bool = False, leaf_modules: list[str] | None = None,
+           converters: list[str] | None = None) -> RecordResult:
+    """Record the model named by ``spec`` into the trace file ``output``.
+
+    ``leaf_modules`` names the user's module classes (and plain functions) to record as one call each,
+    nothing inside; so does every ``@pt2r.converter`` in the spec's file and in the converters files
+    (or modules) ``converters`` (see `pt2r.converters`): their converters take over in the replay."""
     start = time.perf_counter()
     model = load_spec(spec)
+    leaves = frozenset(leaf_modules or ()) | frozenset(converters_mod.for_run(model.file, converters))
+    # a plain function among them is recorded as one op call (found in the wrapped model code)
+    patches = converters_mod.Patches(functions={
+        name: (lambda original, args, kwargs, name=name: record_external(name, original, args, kwargs))
+        for name in leaves})
     array = inputs if inputs is not None else model.load_example_inputs()
     description = inputs_mod.describe(array, input_spec if input_spec is not None else model.input_spec)
 
@@ -116,13 +126,12 @@ def record(spec: str | Callable[[Any, Any], Any], output: str, *, inputs: np.nda
                                               "plain (reference)")
 
     with TraceWriter(output, compress=compress) as writer:
-        tracer = Tracer(writer)
+        tracer = Tracer(writer, leaves)
         reset_seeds(seed)
-        wrapped_import = make_wrapped_import(TRACED_TORCH)
         x, x_lens = torch.from_numpy(array.copy()), seq_lens()
         input_ref = tracer.encode(x)
         lens_ref = tracer.encode(x_lens) if model.wants_seq_lens and x_lens is not None else None
-        with tracer:
+        with patches.hooked(make_wrapped_import(TRACED_TORCH)) as wrapped_import, tracer:
             traced, traced_seconds = _run_model(model, wrapped_import, x, x_lens, "traced")
         output_check = _check_outputs(reference, traced, tolerances)
         meta = {

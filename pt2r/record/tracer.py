@@ -118,7 +118,9 @@ class _OpMode(TorchFunctionMode):
 class Tracer:
     """Records one traced model run; use as a context manager around the run."""
 
-    def __init__(self, writer):
+    def __init__(self, writer, leaf_modules: frozenset[str] = frozenset()):
+        #: qualified names of the user's module classes to record as leaves (they have converters)
+        self.leaf_modules = leaf_modules
         self.namer = Namer(children_of=lambda m: m._modules.items())
         self.tensors = TensorTable(writer, self.namer.module_name)
         self.calls: list[dict[str, Any]] = []
@@ -174,7 +176,8 @@ class Tracer:
         if self._leaf_depth or self._busy:
             return self._orig_call(module, *args, **kwargs)
         call_name, module_name = self.namer.enter_module_call(module)
-        leaf = ops.is_leaf(module)
+        torch_leaf = ops.is_leaf(module)
+        leaf = torch_leaf or ops.class_name(type(module)) in self.leaf_modules
         try:
             if module_name not in self.modules:
                 self.modules[module_name] = {
@@ -185,7 +188,7 @@ class Tracer:
                 }
             record = self._append({
                 "name": call_name, "kind": "module",
-                "target": self.modules[module_name]["torch_class" if leaf else "class"],
+                "target": self.modules[module_name]["torch_class" if torch_leaf else "class"],
                 "module": module_name, "training": module.training,
                 "source": _source(_caller(skip_torch=True)),
                 "args": self.encode(list(args)), "kwargs": self.encode_kwargs(kwargs),
@@ -203,6 +206,8 @@ class Tracer:
             finally:
                 self._leaf_depth -= leaf
                 self._open.pop()
+                if leaf:
+                    self.tensors.forget(module.buffers())
             record["output"] = self.encode(output)
             return output
         finally:

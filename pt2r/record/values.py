@@ -46,6 +46,12 @@ class TensorTable:
         self._seen[id(t)] = (weakref.ref(t), version, tid)
         return tid
 
+    def forget(self, tensors: Any) -> None:
+        """Store these tensors anew when next seen: torch may have changed them in place without
+        counting a version (a BatchNorm's running statistics, updated by its kernel in training)."""
+        for t in tensors:
+            self._seen.pop(id(t), None)
+
     def array_id(self, array: np.ndarray) -> int:
         # numpy arrays have no version counter: store by content every time (the writer dedups).
         return self._add(array, array.dtype.name, "numpy")

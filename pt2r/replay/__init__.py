@@ -24,12 +24,12 @@ from pt2r.replay import quiet  # noqa: F401  (first: it imports TensorFlow quiet
 import numpy as np
 import tensorflow as tf
 
-from pt2r import compare
+from pt2r import compare, converters as converters_mod
 from pt2r.errors import ModelError, OutputPathError, Pt2rError, SpecError, UnsupportedOpError
 from pt2r.import_wrapper import make_wrapped_import
 from pt2r.replay import export, report, standalone
 from pt2r.replay.context import ReplayContext, activate
-from pt2r.replay.verify import CallResult, Verifier
+from pt2r.replay.verify import CallResult, Verifier, recorded_draws
 from pt2r.spec import ModelSpec, load_spec
 from pt2r.trace import TraceReader
 
@@ -82,7 +82,8 @@ def _unsupported_message(missing: list[dict[str, Any]]) -> str:
                      f"{m['call']!r}{at})")
     return (f"The trace uses {len(missing)} op{'s' if len(missing) > 1 else ''} or module"
             f"{'s' if len(missing) > 1 else ''} that pt2r cannot convert yet: " + "; ".join(parts)
-            + ". Nothing was built. See docs/supported-ops.md for what is supported.")
+            + ". Nothing was built. See docs/supported-ops.md for what is supported; for what is not, "
+              "write a converter (@pt2r.converter, see the README).")
 
 
 def _prepare_out_dir(out_dir: str) -> None:
@@ -113,12 +114,15 @@ def _seq_lens(ctx: ReplayContext, model: ModelSpec) -> Any:
     # (RETURNN's length layer gives a dynamic dim's sizes as int32 whatever its dtype option says)
     length = ctx.add_layer({"class": "length", "from": "data", "axis": time_dim}, name="seq_lens_int32")
     layer = ctx.add_layer({"class": "cast", "from": length.name, "dtype": "int64"}, name="seq_lens")
-    return Tensor([batch_dim], _dtype.int64, layer=layer)
+    seq_lens = Tensor([batch_dim], _dtype.int64, layer=layer)
+    seq_lens.lengths_of = seq_lens.size_of = time_dim
+    return seq_lens
 
 
-def _run_model(ctx: ReplayContext, model: ModelSpec) -> Any:
+def _run_model(ctx: ReplayContext, model: ModelSpec, patches: converters_mod.Patches | None = None) -> Any:
     from pt2r.torch import _dtype
     from pt2r.torch._tensor import Tensor
+    patches = patches or converters_mod.Patches()
 
     description = ctx.meta["input"]["description"]
     with ctx.graph.as_default():
@@ -126,8 +130,8 @@ def _run_model(ctx: ReplayContext, model: ModelSpec) -> Any:
         inputs = Tensor(ctx.input_dims, _dtype.by_name(description["dtype"]), layer=data)
         seq_lens = _seq_lens(ctx, model)
         try:
-            wrapped_import = make_wrapped_import(DROP_IN, stands_for_torch=True)
-            with wrapped_import.active():
+            with patches.hooked(make_wrapped_import(DROP_IN, stands_for_torch=True)) as wrapped_import, \
+                    wrapped_import.active():
                 output = model.call(wrapped_import, inputs, seq_lens)
         except Pt2rError:
             raise
@@ -142,11 +146,13 @@ def _run_model(ctx: ReplayContext, model: ModelSpec) -> Any:
 
 def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use_embedded_source: bool = False,
            tolerances: dict[str, dict[str, float]] | None = None, progress: Progress | None = None,
-           override: dict[str, Callable] | None = None) -> ReplayResult:
+           override: dict[str, Callable] | None = None, converters: list[str] | None = None) -> ReplayResult:
     """Convert the trace at ``trace`` into ``out_dir``; see the module docstring.
 
-    ``override`` maps op or leaf-module names to replacement builders (tests use it to plant a
-    wrong mapping and check that verification finds it).
+    ``converters`` names converters files or modules; with the ``@pt2r.converter``s of the model's
+    spec file they convert what they name (`pt2r.converters`). ``override`` maps op or leaf-module
+    names to replacement builders (tests use it to plant a wrong mapping and check that verification
+    finds it).
     """
     from pt2r.replay import values
     from pt2r.torch.ops import registry
@@ -154,16 +160,20 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
     start = time.perf_counter()
     with TraceReader(trace) as reader:
         meta = reader.meta
-        missing = registry.missing(meta)
+        model_spec = _load_model(meta, model, use_embedded_source)
+        user = converters_mod.for_run(model_spec.file, converters)
+        plan = converters_mod.plan_replay(
+            user, meta, lambda name: name in registry.OPS or name in registry.ALIASES or name in registry.MODULES)
+        missing = [m for m in registry.missing(meta) if m["target"] not in user]
         if missing:
             raise UnsupportedOpError(_unsupported_message(missing))
-        model_spec = _load_model(meta, model, use_embedded_source)
         _prepare_out_dir(out_dir)
         tolerances = {**meta.get("tolerances", {}), **(tolerances or {})}
-        ctx = ReplayContext(reader, override=override, progress=progress)
+        ctx = ReplayContext(reader, override={**plan.override, **(override or {})}, progress=progress)
         activate(ctx)
         try:
-            output = _run_model(ctx, model_spec)
+            with registry.user_ops(plan.torch_ops):
+                output = _run_model(ctx, model_spec, plan.patches)
             build_seconds = time.perf_counter() - start
             pairs = values.pair_tensors(output, meta["output"])
             if not pairs:
@@ -179,15 +189,12 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
             saver = export.make_saver(ctx, exported)
             session = tf.compat.v1.Session(graph=ctx.graph, config=standalone.session_config(optimize=False))
             try:
-                with ctx.graph.as_default():  # one run: each variable's initial value is fed its value
-                    values = {ctx.network.get_layer(name).var.initializer.inputs[1]: value
-                              for name, value in ctx.variable_values.items()}
-                    session.run(tf.compat.v1.variables_initializer(ctx.network.get_saveable_params_list()), feed_dict=values)
-                del values
-                ctx.variable_values.clear()  # the variables hold them now: not twice in memory
+                ctx.initialize_variables(session)
                 input_array = ctx.array(meta["input"]["value"]["$t"])
                 seq_lens = meta["input"]["description"].get("seq_lens")
                 feed = standalone.input_feed(ctx.network, input_array, seq_lens)
+                draws = recorded_draws(ctx)
+                feed.update(draws)
                 results = Verifier(ctx, session, feed, tolerances).run(progress)
                 final = session.run({n: ctx.network.get_layer(n).output.placeholder for n in outputs_dims},
                                     feed_dict=feed)
@@ -199,7 +206,9 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
         finally:
             activate(None)
     verify_seconds = time.perf_counter() - start - build_seconds
-    rerun = standalone.run_exported(paths["config"], paths["checkpoint"], input_array, seq_lens)
+    draws = {exported.paths[d.tensor.layer_name]: draws[d.tensor.layer.output.placeholder] for d in ctx.draws
+             if d.tensor.layer_name in exported.paths}
+    rerun = standalone.run_exported(paths["config"], paths["checkpoint"], input_array, seq_lens, draws)
     standalone_checks = {}
     for name, value in final.items():
         tol = compare.tolerance_for(str(value.dtype), tolerances)
@@ -220,6 +229,7 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
                     "total": time.perf_counter() - start},
         "layers": len(ctx.net_dict),
         "native_share": report.native_share(exported.net_dict),
+        "user_converters": plan.listed,
     }
     report.write(out_dir, summary, results)
     return ReplayResult(out_dir=out_dir, passed=summary["passed"], results=results, summary=summary,

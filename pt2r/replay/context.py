@@ -38,6 +38,18 @@ class Check:
     index: int
     outputs: list[tuple[Any, int]]  # (drop-in Tensor, recorded tensor id)
     inputs: list[tuple[Any, int]] = field(default_factory=list)
+    built: bool = True  # False: an op that took its recorded output (on constants, external, random)
+
+
+@dataclass
+class Draw:
+    """A random op's result that the net draws itself (`pt2r.torch.ops.random`): verification feeds
+    it the recorded values and checks the net's own draw for its shape and its range [low, high]."""
+
+    index: int
+    tensor: Any
+    low: float | None = None
+    high: float | None = None
 
 
 def input_dims(description: dict[str, Any]) -> list[Dim]:
@@ -69,6 +81,38 @@ def graph_mode() -> None:
     (2.7 s of building the MB-MelGAN's exported net)."""
     tf.compat.v1.disable_eager_execution()
     tf.compat.v1.disable_tensor_equality()
+    _complete_each_dim_once()
+
+
+def _complete_each_dim_once() -> None:
+    """RETURNN's ``Dim.complete_dyn_size`` completes a derived dim's inputs twice, recursively: a dim
+    derived through n operations (a wav2vec2 feature encoder's seven strided convs, 14 operations)
+    is visited 2^n times while its sizes cannot be computed yet (RETURNN's templates). Within one
+    outermost call each dim is visited once: the other visits find nothing new (the state they read
+    is the same). 200k calls and about 4 s of building the wav2vec2 base net. The exported config
+    needs no such patch; RETURNN only builds it more slowly."""
+    from returnn.tensor import _dim_extra
+
+    mixin = _dim_extra._DimMixin
+    if getattr(mixin.complete_dyn_size, "pt2r_once", False):
+        return
+    original = mixin.complete_dyn_size
+    visited: list[set | None] = [None]  # the dims visited in the outermost call being made
+
+    def complete_dyn_size(self: Any, *, template_only: bool = False, _backend: Any = None) -> None:
+        if visited[0] is None:
+            visited[0] = set()
+            try:
+                return original(self, template_only=template_only, _backend=_backend)
+            finally:
+                visited[0] = None
+        key = (id(self), template_only)
+        if key not in visited[0]:
+            visited[0].add(key)
+            original(self, template_only=template_only, _backend=_backend)
+
+    complete_dyn_size.pt2r_once = True
+    mixin.complete_dyn_size = complete_dyn_size
 
 
 def set_behavior_version() -> None:
@@ -76,6 +120,10 @@ def set_behavior_version() -> None:
     it loads the config): layers are built and verified exactly as they will run."""
     from returnn.util import BehaviorVersion
     BehaviorVersion.set(BEHAVIOR_VERSION)
+
+
+#: bytes of parameter values loaded into the variables per session run
+CHUNK_BYTES = 64 << 20
 
 
 class ReplayContext:
@@ -101,9 +149,11 @@ class ReplayContext:
         self.net_dict: dict[str, dict[str, Any]] = {}
         self._layer_names: set[str] = {"data", "output"}  # RETURNN's own meaning
         self.variable_values: dict[str, np.ndarray] = {}  # layer name -> value to load
+        self._origins: dict[str, Any] = {}  # variable layer name -> the drop-in tensor it was made of
         self.variables: dict[str, params.Variable] = {}  # layer name -> what it holds
         self.dim_values: dict[Dim, int] = {}
         self.dynamic_branches: list[str] = []
+        self.draws: list[Draw] = []  # random draws of the net, by call
         self._memos: dict[str, dict] = {}
 
         description = self.meta["input"]["description"]
@@ -187,13 +237,15 @@ class ReplayContext:
         self._call_stack.append(index)
         self.busy += 1
         try:
-            recorded = False
+            recorded = built = False
             if name in calls.RANDOM_OPS and calls.is_in_place(name) and getattr(args[0], "trainable", False):
                 output = args[0]  # initialising a parameter: its value comes from the trace
+            elif name in calls.RANDOM_OPS and values.sized_by_input(args, kwargs):
+                output, built = impl(*args, **kwargs), True  # the net draws it (pt2r.torch.ops.random)
             elif name in calls.EXTERNAL or name in calls.RANDOM_OPS or values.foldable(args, kwargs):
                 output, recorded = self.recorded_output(), True
             else:
-                output = impl(*args, **kwargs)
+                output, built = impl(*args, **kwargs), True
         except Pt2rError as exc:  # unsupported usage, bad arguments, ...: said by the builder, located here
             locate(exc, "op", name, rec["name"], source)
             raise
@@ -203,7 +255,7 @@ class ReplayContext:
         finally:
             self.busy -= 1
             self._call_stack.pop()
-        self._add_check(index, output, rec["output"], inputs)
+        self._add_check(index, output, rec["output"], inputs, built)
         if rec.get("mutated") is not None and args and isinstance(args[0], values.Tensor):
             if recorded:  # e.g. __setitem__ on a constant: the tensor's recorded state after the call
                 output = values.decode(self, rec["mutated"], constant_name=self.layer_name_for(index))
@@ -272,14 +324,15 @@ class ReplayContext:
         """The call's input tensors as they are before the call (in-place ops rebind them later)."""
         return [(t.snapshot(), tid) for t, tid in values.pair_tensors((args, kwargs), (rec["args"], rec["kwargs"]))]
 
-    def _add_check(self, index: int, output: Any, rec_output: Any, inputs: list[tuple[Any, int]]) -> None:
+    def _add_check(self, index: int, output: Any, rec_output: Any, inputs: list[tuple[Any, int]],
+                   built: bool = True) -> None:
         outs = values.pair_tensors(output, rec_output)
         for tensor, tid in outs:
             tensor.learn_dim_values(self, self.recorded_shape(tid))
         if self.calls[index]["kind"] == "module":
             self.call_outputs[self.calls[index]["name"]] = [t._layer.name for t, _ in outs if t._layer is not None]
         if outs:
-            self.checks.append(Check(index, [(t.snapshot(), tid) for t, tid in outs], inputs))
+            self.checks.append(Check(index, [(t.snapshot(), tid) for t, tid in outs], inputs, built))
 
     # -- network building ----------------------------------------------------
 
@@ -306,10 +359,41 @@ class ReplayContext:
                                 "trainable": trainable, "param_name": "param"}, name=name)
         if value is not None:
             self.variable_values[layer.name] = value
+        if origin is not None:
+            self._origins[layer.name] = origin
         self.variables[layer.name] = params.Variable(
             layer.name, [self.dim_value(d) for d in dims], dtype, trainable,
             id(origin) if origin is not None else None, transform or {"kind": "identity"})
         return layer
+
+    def initialize_variables(self, session: Any) -> None:
+        """Load the variables with their values, a chunk at a time, each chunk's arrays dropped once
+        loaded (the drop-in tensors they came from keep none): the parameters are in memory once, not
+        twice (360 MiB of wav2vec2 base)."""
+        for check in self.checks:  # snapshots of tensors in the net: their values are loaded below
+            for tensor, _ in (*check.outputs, *check.inputs):
+                if tensor._layer is not None:
+                    tensor.value = None
+        chunks: list[list[str]] = [[]]
+        size = 0
+        for name, value in self.variable_values.items():
+            if size >= CHUNK_BYTES:
+                chunks.append([])
+                size = 0
+            chunks[-1].append(name)
+            size += value.nbytes
+        with self.graph.as_default():
+            variables = {name: self.network.get_layer(name).var for name in self.variable_values}
+            for chunk in filter(None, chunks):
+                feed = {variables[name].initializer.inputs[1]: self.variable_values.pop(name) for name in chunk}
+                session.run([variables[name].initializer for name in chunk], feed_dict=feed)
+                del feed
+                for name in chunk:
+                    if name in self._origins and self._origins[name]._layer is not None:
+                        self._origins[name].value = None
+            loaded = set(variables.values())
+            session.run(tf.compat.v1.variables_initializer(
+                [v for v in self.network.get_saveable_params_list() if v not in loaded]))
 
     def memo(self, name: str) -> dict:
         """A dict of op builders' own, kept for this replay (e.g. a layer built once per dim)."""
@@ -333,6 +417,9 @@ class ReplayContext:
     def note_dynamic_branch(self, what: str) -> None:
         call = self.current_call_name()
         self.dynamic_branches.append(f"{call}: {what}")
+
+    def drawn(self, tensor: Any, low: float | None = None, high: float | None = None) -> None:
+        self.draws.append(Draw(self._call_stack[-1], tensor.snapshot(), low, high))  # (in-place ops rebind it)
 
 
 def activate(ctx: ReplayContext | None) -> None:

@@ -43,7 +43,10 @@ def _local(name: str, scope: Scope, taken: set[str]) -> str:
 
 
 def _refs(value: Any, is_from: bool = False) -> list[str]:
-    """The layer names a layer dict's option refers to (`LayerRef`, or any string under ``"from"``)."""
+    """The layer names a layer dict's option refers to (`LayerRef`, or any string under ``"from"``;
+    a ``rec`` layer's unit reaches the layers around it as ``LayerRef("base:<name>")``)."""
+    if isinstance(value, LayerRef) and value.startswith("base:"):
+        return [value[len("base:"):]]
     if isinstance(value, str):
         return [value] if isinstance(value, LayerRef) or is_from else []
     if isinstance(value, (list, tuple)):
@@ -103,6 +106,8 @@ def nest(net_dict: dict[str, dict[str, Any]], scopes: dict[str, Scope],
         return "base:" * (len(at) - common) + "/".join(down + [local])
 
     def rewrite(value: Any, at: Scope, is_from: bool = False) -> Any:
+        if isinstance(value, LayerRef) and value.startswith("base:") and value[len("base:"):] in path:
+            return "base:" + ref(value[len("base:"):], at)  # from inside a rec layer's unit
         if isinstance(value, str):
             is_ref = (isinstance(value, LayerRef) or is_from) and \
                 (value in path or value == "data" or value.startswith("data:"))

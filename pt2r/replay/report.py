@@ -28,9 +28,14 @@ def first_divergence(results: list[CallResult]) -> CallResult | None:
 
 
 def describe_failure(result: CallResult) -> str:
+    where = f" ({result.source[0]}:{result.source[1]})" if result.source else ""
+    if result.drawn and not result.drawn["passed"]:
+        d = result.drawn
+        return (f"call {result.name!r} ({result.kind} {result.target}){where}: the net's own random draw has shape "
+                f"{d['shape']} (PyTorch's: {d['expected_shape']}) and is {'' if d['in_range'] else 'not '}within "
+                f"{d['range']}")
     kind = "isolated" if result.isolated and not result.isolated["passed"] else "accumulated"
     m = result.isolated if kind == "isolated" else result.accumulated
-    where = f" ({result.source[0]}:{result.source[1]})" if result.source else ""
     worst = ""
     if m and m.get("worst_index") is not None:
         worst = (f"; largest difference at index {m['worst_index']}: RETURNN {m['worst_actual']:.6g}, "
@@ -84,10 +89,22 @@ def write(out_dir: str, summary: dict[str, Any], results: list[CallResult]) -> N
         lines.append(f"- first divergence: {summary['first_divergence']}")
     for branch in summary.get("dynamic_branches", []):
         lines.append(f"- the net is tied to the recorded size where code branched on it: {branch}")
+    user = summary.get("user_converters") or []
+    for conv in user:
+        what = f"{conv['kind']} call" if conv["kind"] else "call"
+        replacing = ", replacing pt2r's own" if conv["replaces_pt2r"] else ""
+        lines.append(f"- user converter: `{conv['name']}` ({conv['file']}:{conv['line']}{replacing}): "
+                     f"{conv['calls']} {what}{'' if conv['calls'] == 1 else 's'}")
+    by_user = {conv["name"] for conv in user}
+    drawn = [r.name for r in results if r.drawn]
+    if drawn:
+        lines.append(f"- drawn by the net itself (random, or torch.empty's undefined memory): {', '.join(drawn)}; "
+                     f"checked for shape and range, and later calls checked on PyTorch's values")
     lines += ["", "| call | module/op | torch shape | RETURNN layer | isolated abs / rel / cos "
               "| accumulated abs / rel / cos | |", "|---|---|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| `{r.name}` | {r.target} | {' '.join(str(tuple(s)) for s in r.torch_shapes)} | "
+        target = f"{r.target} (user converter)" if r.target in by_user else r.target
+        lines.append(f"| `{r.name}` | {target} | {' '.join(str(tuple(s)) for s in r.torch_shapes)} | "
                      f"`{', '.join(r.returnn_layers)}` | {_metrics(r.isolated)} | {_metrics(r.accumulated)} | "
                      f"{'pass' if r.passed else '**FAIL**'} |")
     with open(os.path.join(out_dir, "report.md"), "w", encoding="utf-8") as f:

@@ -76,6 +76,10 @@ def _summary(s: dict[str, Any]) -> str:
             ("tolerances", "s-tol", tolerances or "-")]
     rows += [("dynamic branch (net tied to the recorded size)", f"s-branch-{k}", f"<code>{escape(str(b))}</code>")
              for k, b in enumerate(s.get("dynamic_branches") or [])]
+    rows += [("user converter", f"s-converter-{k}",
+              f"<code>{escape(c['name'])}</code> ({escape(c['file'])}:{c['line']}"
+              f"{', replacing pt2r&#x27;s own' if c.get('replaces_pt2r') else ''}): {fmt(c['calls'])} calls")
+             for k, c in enumerate(s.get("user_converters") or [])]
     body = "".join(f'<tr><td>{escape(k)}</td><td id="{i}">{v}</td></tr>' for k, i, v in rows)
     return f"<h1>pt2r replay report: <code>{escape(str(s.get('spec')))}</code></h1><table class=\"sum\">{body}</table>"
 

@@ -19,8 +19,11 @@ from pt2r.replay.quiet import returnn_prints_silenced
 
 
 def run_exported(config_path: str, checkpoint_prefix: str, inputs: np.ndarray,
-                 seq_lens: dict[int, list[int]] | None = None) -> dict[str, np.ndarray]:
-    """Outputs of the exported net on ``inputs``, each in torch axis order."""
+                 seq_lens: dict[int, list[int]] | None = None,
+                 draws: dict[str, np.ndarray] | None = None, optimize: bool = False) -> dict[str, np.ndarray]:
+    """Outputs of the exported net on ``inputs``, each in torch axis order; ``draws`` gives layers
+    that draw random numbers (by path) PyTorch's values, in the layer's axis order. One run: by default
+    without Grappler's graph optimizations, which cost more than they save once (seconds for a large net)."""
     config = Config()
     config.load_file(config_path)
     if config.int("behavior_version", 0) != BEHAVIOR_VERSION:
@@ -34,10 +37,11 @@ def run_exported(config_path: str, checkpoint_prefix: str, inputs: np.ndarray,
         with returnn_prints_silenced():
             network.construct_from_dict(config.typed_value("network"))
         output_dims = config.typed_value("pt2r_output_dims")
-        session = tf.compat.v1.Session(graph=graph, config=session_config())
+        session = tf.compat.v1.Session(graph=graph, config=session_config(optimize))
         try:
             network.load_params_from_file(checkpoint_prefix, session=session)
             feed = input_feed(network, inputs, seq_lens)
+            feed.update((network.get_layer(path).output.placeholder, value) for path, value in (draws or {}).items())
             layers = {name: network.get_layer(name) for name in output_dims}
             values = session.run({name: layer.output.placeholder for name, layer in layers.items()}, feed_dict=feed)
         finally:

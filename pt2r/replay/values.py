@@ -14,7 +14,7 @@ from returnn.tensor import Dim
 
 from pt2r.errors import NameMismatchError
 from pt2r.torch import _dtype
-from pt2r.torch._size import Size, SizeValue
+from pt2r.torch._size import Size, SizeExpr, SizeValue
 from pt2r.torch._tensor import Tensor, device
 from pt2r.torch.values import value_tensor
 
@@ -142,13 +142,22 @@ def _tensors(value: Any) -> Iterator[Tensor]:
 
 
 def _dynamic_sizes(value: Any) -> bool:
-    if isinstance(value, SizeValue):
+    if isinstance(value, (SizeValue, SizeExpr)):
         return True
+    if isinstance(value, slice):
+        return _dynamic_sizes((value.start, value.stop, value.step))
     if isinstance(value, (list, tuple)):
         return any(_dynamic_sizes(v) for v in value)
     if isinstance(value, dict):
         return any(_dynamic_sizes(v) for v in value.values())
     return False
+
+
+def sized_by_input(args: tuple, kwargs: dict) -> bool:
+    """A random op's result takes a size from the input (``torch.randint(0, 5, (b, t))``,
+    ``torch.rand_like(x)``): the net draws it, so it follows the input's sizes."""
+    return _dynamic_sizes((args, kwargs)) or any(
+        d.dimension is None or d.is_batch_dim() for t in _tensors((args, kwargs)) for d in t.dims)
 
 
 def foldable(args: tuple, kwargs: dict) -> bool:

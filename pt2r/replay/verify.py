@@ -35,6 +35,10 @@ class CallResult:
     axis_mappings: list[str] = field(default_factory=list)
     isolated: dict[str, Any] | None = None
     accumulated: dict[str, Any] | None = None
+    #: for a random op the net draws itself: its own draw's shape and range (`Verifier._draws`)
+    drawn: dict[str, Any] | None = None
+    #: whether the call was built as layers (False: it took its recorded output, e.g. an op on constants)
+    built: bool = True
     passed: bool = True
 
     def as_dict(self) -> dict[str, Any]:
@@ -103,13 +107,30 @@ class Verifier:
                 source=rec.get("source"),
                 torch_shapes=[ctx.recorded_shape(tid) for _, tid in check.outputs],
                 returnn_layers=[t.layer_name for t, _ in check.outputs],
-                axis_mappings=[axis_mapping(t) for t, _ in check.outputs])
+                axis_mappings=[axis_mapping(t) for t, _ in check.outputs], built=check.built)
         self._accumulated(results, progress)
         self._isolated(results, progress)
+        self._draws(results)
         for result in results.values():
             result.passed = bool(result.isolated and result.isolated["passed"]
-                                 and result.accumulated and result.accumulated["passed"])
+                                 and result.accumulated and result.accumulated["passed"]
+                                 and (result.drawn is None or result.drawn["passed"]))
         return [results[i] for i in sorted(results)]
+
+    def _draws(self, results: dict[int, CallResult]) -> None:
+        """The net's own random draws (the other checks see them fed PyTorch's values): of the
+        recorded shape, within their range."""
+        for draw, tid in draws(self.ctx):
+            placeholder = draw.tensor.layer.output.placeholder
+            feed = {k: v for k, v in self.feed.items() if k is not placeholder}
+            value = np.transpose(self.session.run(placeholder, feed_dict=feed), torch_order(draw.tensor))
+            shape = list(self.ctx.recorded_shape(tid))
+            low = -np.inf if draw.low is None else draw.low
+            high = np.inf if draw.high is None else draw.high
+            in_range = bool(np.all((value >= low) & (value <= high))) if value.size else True
+            results[draw.index].drawn = {"shape": list(value.shape), "expected_shape": shape,
+                                         "range": [draw.low, draw.high], "in_range": in_range,
+                                         "passed": list(value.shape) == shape and in_range}
 
     @staticmethod
     def _worst(comparisons: list[compare.Comparison]) -> dict[str, Any]:
@@ -169,6 +190,22 @@ class Verifier:
             done += len(group.checks)
             if progress:
                 progress("isolated", done, len(self.ctx.checks))
+
+
+def draws(ctx: ReplayContext) -> list[tuple[Any, int]]:
+    """The net's random draws, each with its recorded tensor id."""
+    recorded = {(check.index, id(t._layer)): tid for check in ctx.checks for t, tid in check.outputs}
+    return [(draw, recorded[draw.index, id(draw.tensor.layer)]) for draw in ctx.draws]
+
+
+def recorded_draws(ctx: ReplayContext) -> dict[Any, np.ndarray]:
+    """Feeds giving the net's random draws PyTorch's values, in their layers' axis order."""
+    feed = {}
+    for draw, tid in draws(ctx):
+        raw = list(draw.tensor.layer.output.dims)
+        feed[draw.tensor.layer.output.placeholder] = np.transpose(ctx.array(tid), [draw.tensor.dims.index(d)
+                                                                                   for d in raw])
+    return feed
 
 
 def frontier_feeds(fetches: list[list], feed: dict) -> list[list]:

@@ -18,8 +18,10 @@ from pt2r.torch._size import Size  # noqa: F401
 from pt2r.torch._tensor import Tensor, device  # noqa: F401
 from pt2r.torch import ops as _ops  # noqa: F401  (registers every op family)
 from pt2r.torch import nn  # noqa: F401
+from pt2r.torch.ops.linear import einsum_function as einsum  # noqa: F401  (also the sublist format)
 from pt2r.torch.namespace import resolve as _resolve
 from pt2r.torch import _platform
+from pt2r.torch import _einops
 
 __version__ = "2.13.0"  # the torch version whose behaviour the drop-in follows
 
@@ -89,6 +91,7 @@ def set_grad_enabled(mode: bool) -> no_grad:
 
 _SUBMODULES = ("autograd", "linalg", "special")
 _platform.install()
+_einops.install()  # einops knows the drop-in's tensors
 
 
 def __getattr__(name: str) -> Any:

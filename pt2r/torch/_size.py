@@ -25,6 +25,11 @@ class SizeValue(int):
     def __repr__(self) -> str:
         return int.__repr__(self)
 
+    @property
+    def form(self) -> Any:
+        from pt2r.torch.dims import linear
+        return linear(self.dim)
+
     def _combine(self, other, int_op, dim_op):
         value = int_op(int(self), int(other))
         from pt2r.torch.dims import canonical
@@ -35,19 +40,19 @@ class SizeValue(int):
         return SizeValue(value, canonical(dim))
 
     def __add__(self, other):
-        if not isinstance(other, int):
-            return NotImplemented
-        return self._combine(other, int.__add__, lambda a, b: a + b)
+        return _sum(self, other, 1)
 
     def __radd__(self, other):
-        if not isinstance(other, int):
-            return NotImplemented
-        return self._combine(other, lambda a, b: b + a, lambda a, b: (b + a) if isinstance(b, int) else b + a)
+        return _sum(other, self, 1)
 
     def __sub__(self, other):
-        if not isinstance(other, int):
-            return NotImplemented
-        return self._combine(other, int.__sub__, lambda a, b: a - b)
+        return _sum(self, other, -1)
+
+    def __rsub__(self, other):
+        return _sum(other, self, -1)
+
+    def __neg__(self):
+        return _sum(0, self, -1)
 
     def __mul__(self, other):
         if not isinstance(other, int):
@@ -63,6 +68,52 @@ class SizeValue(int):
         if not isinstance(other, int):
             return NotImplemented
         return self._combine(other, int.__floordiv__, lambda a, b: a // b)
+
+
+class SizeExpr(int):
+    """An int seen at record time that is a sum of dynamic sizes but no size itself (``c + 1 - t``, a
+    position counted back from a center): RETURNN has no dim for it. Slices take it as a position
+    computed at run time (`pt2r.torch.ops.shape`); anywhere else it is the int it was recorded as."""
+
+    form: Any  # the linear form over dims (`pt2r.torch.dims.Form`)
+
+    def __new__(cls, value: int, form: Any):
+        self = super().__new__(cls, value)
+        self.form = form
+        return self
+
+    def __repr__(self) -> str:
+        return int.__repr__(self)
+
+    __add__, __radd__, __sub__, __rsub__, __neg__ = SizeValue.__add__, SizeValue.__radd__, SizeValue.__sub__, \
+        SizeValue.__rsub__, SizeValue.__neg__
+
+
+def form_of(value: int) -> Any:
+    """The linear form (`pt2r.torch.dims.Form`) of an int, a `SizeValue` or a `SizeExpr`."""
+    return value.form if isinstance(value, (SizeValue, SizeExpr)) else ({}, int(value))
+
+
+def _sum(a: Any, b: Any, sign: int) -> Any:
+    """``a + sign * b`` for ints, sizes and size expressions: a size where RETURNN has a dim for the
+    sum, else a `SizeExpr`, or a plain int where no dynamic size is left in it."""
+    if not isinstance(a, int) or not isinstance(b, int):
+        return NotImplemented
+    from pt2r.torch.dims import build
+    value = int(a) + sign * int(b)
+    (ta, ca), (tb, cb) = form_of(a), form_of(b)
+    terms = dict(ta)
+    for atom, coefficient in tb.items():
+        terms[atom] = terms.get(atom, 0) + sign * coefficient
+    terms = {atom: c for atom, c in terms.items() if c}
+    if not terms:
+        return value
+    form = (terms, ca + sign * cb)
+    try:
+        dim = build(form)
+    except Exception:  # no dim arithmetic for it (the batch dim): a plain int
+        return value
+    return SizeValue(value, dim) if dim is not None else SizeExpr(value, form)
 
 
 class Size(tuple):

@@ -10,6 +10,18 @@ A tensor is one of:
 - *unbound*: a parameter or buffer created by model code, whose value the
   replay takes from the trace when a call uses it.
 
+A tensor whose values are sizes of a dynamic dim says so, so that sizes computed
+from lengths stay that dim (DESIGN.md, "Sizes"): ``lengths_of`` is the dim whose
+sequence lengths a tensor over the batch holds (a model function's
+``seq_lens``), ``size_of`` the dim whose padded size is the tensor's maximum
+(``seq_lens``, ``seq_lens.max()``, ``torch.full((b,), t)``). ``arange``, sizes
+and ``item()`` take such a 0-dim tensor as the dim's size (`as_size`). So do
+masks: ``positions_of`` is the dim whose positions a tensor holds
+(``torch.arange(t)``), ``frames_of`` / ``padding_of`` the dim whose frames /
+padding frames a bool tensor over the batch and that dim marks
+(``arange(t)[None] < seq_lens[:, None]``); ``x[mask]`` then takes each
+sequence's frames. Views that only add axes keep all of these.
+
 Methods and operators are installed from the op registry
 (`pt2r.torch.ops.registry`); queries (``shape``, ``dim()``, ``dtype``) are
 answered here without recording, as torch does not record them either.
@@ -56,6 +68,11 @@ class Tensor:
         self.blob: str | None = None
         self.requires_grad = trainable
         self.grad = None
+        self.lengths_of: Any = None
+        self.size_of: Any = None
+        self.positions_of: Any = None
+        self.frames_of: Any = None
+        self.padding_of: Any = None
 
     # -- the RETURNN side ----------------------------------------------------
 
@@ -88,7 +105,24 @@ class Tensor:
         copy = Tensor(self.dims, self.dtype, layer=self._layer, value=self.value, name=self.name,
                       trainable=self.trainable)
         copy.blob = self.blob
-        return copy
+        return copy.sizes_from(self)
+
+    _SIZES = ("lengths_of", "size_of", "positions_of", "frames_of", "padding_of")
+
+    def sizes_from(self, other: Tensor) -> Tensor:
+        """This tensor, holding the same sizes, positions or masks as ``other`` (a cast, copy or view of
+        it that only adds axes); returns itself."""
+        if self is not other:
+            for name in self._SIZES:
+                setattr(self, name, getattr(other, name))
+        return self
+
+    def as_size(self) -> Any:
+        """A 0-dim tensor holding a dynamic dim's size as that size (a `SizeValue`); else itself."""
+        if self.size_of is None or self.dims:
+            return self
+        from pt2r.torch.backend import current
+        return SizeValue(current().dim_value(self.size_of), self.size_of)
 
     def learn_dim_values(self, ctx: Any, shape: Sequence[int]) -> None:
         """Remember the recorded sizes of this tensor's dynamic dims (for ``x.shape``)."""

@@ -66,6 +66,11 @@ class Backend(Protocol):
     def note_dynamic_branch(self, what: str) -> None:
         """Say in the report that the net follows the recorded run here (code branched on a value)."""
 
+    def drawn(self, tensor: Any, low: float | None = None, high: float | None = None) -> None:
+        """``tensor``, the current call's result, is drawn at random (within [low, high] if given) or
+        undefined (``torch.empty``): its values are not PyTorch's, so verification feeds it the recorded
+        ones and checks its shape and range."""
+
 
 _current: Backend | None = None
 

@@ -45,6 +45,17 @@ def canonical_in(value: Any) -> Any:
     return value
 
 
+def linear(dim: Dim) -> Form:
+    """The linear form of ``dim`` (a static dim is a constant)."""
+    return _linear(dim)
+
+
+def build(form: Form) -> Dim | None:
+    """The dim of a linear form; None where RETURNN's arithmetic cannot say it (no dynamic term, or a
+    negative one)."""
+    return _build(form)
+
+
 def _op(dim: Dim) -> Any:
     return dim.get_same_base().derived_from_op
 

@@ -1,4 +1,4 @@
-"""Model specs that differ from tests/specs/ops/basics.py:leaky_relu (a changed model) or use
+"""Model specs that differ from tests/specs/ops/activation.py:leaky_relu (a changed model) or use
 ops pt2r cannot convert."""
 
 

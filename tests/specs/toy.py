@@ -6,7 +6,7 @@ import typing
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "thirdparty"))
+sys.path.insert(0, os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "thirdparty")))
 
 INPUT_SPEC = {"shape": (4, None), "batch_dim_axis": 0, "time_dim_axis": 2, "feature_dim_axis": 1,
               "dtype": "float32", "seq_lens": [11, 7]}

@@ -11,13 +11,26 @@ from typing import Any, Callable
 
 
 def __getattr__(name: str) -> Any:
+    from pt2r.calls import DISPATCHED_INITIALISERS, INITIALISERS
     from pt2r.torch.namespace import resolve
-    from pt2r.torch.ops import registry
-    value = resolve(f"torch.nn.init.{name}")
-    if f"torch.nn.init.{name}" in registry.OPS:
+    qualified = f"torch.nn.init.{name}"
+    if qualified in DISPATCHED_INITIALISERS:
         value = _dispatching(name)
+    elif qualified in INITIALISERS:
+        value = _unrecorded(name)
+    else:
+        value = resolve(qualified)
     globals()[name] = value
     return value
+
+
+def _unrecorded(name: str) -> Callable[..., Any]:
+    """An initialiser torch runs unseen by the record phase (no ``__torch_function__`` dispatch): no call."""
+    def initialiser(tensor: Any, *args: Any, **kwargs: Any) -> Any:
+        return tensor
+
+    initialiser.__name__ = initialiser.__qualname__ = name
+    return initialiser
 
 
 def _dispatching(name: str) -> Callable[..., Any]:

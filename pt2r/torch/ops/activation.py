@@ -152,9 +152,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     else:
         weight = unify(weight, 0, input.dims[1 if input.ndim >= 2 else 0])
         slope = "source(1)"
-    return make({"class": "eval", "from": [input, weight],
-                 "eval": f"tf.where(source(0) >= 0, source(0), {slope} * source(0))",
-                 "out_type": {"dim_tags": list(input.dims), "dtype": input.dtype.name}}, input.dims, dtype=input.dtype)
+    return eval_layer(f"tf.where(source(0) >= 0, source(0), {slope} * source(0))", [input, weight], input.dims,
+                      input.dtype, raw_dims=input.dims)
 
 
 # -- over an axis ------------------------------------------------------------

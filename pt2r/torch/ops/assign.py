@@ -18,7 +18,7 @@ from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.dims import canonical
 from pt2r.torch.ops import indexing
-from pt2r.torch.ops.build import ctx, eval_layer, make, raw_axes, raw_eval
+from pt2r.torch.ops.build import ctx, eval_layer, raw_axes, raw_eval
 from pt2r.torch.ops.elementwise import compute, masked_fill
 from pt2r.torch.ops.registry import op
 from pt2r.torch.ops.shape import getitem
@@ -27,13 +27,13 @@ from pt2r.torch.ops.shape import getitem
 @op("Tensor.clone", "torch.clone")
 def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:  # noqa: A002
     """The same values: a tensor of its own, so that in-place ops on it leave ``input`` as it is."""
-    return Tensor(input.dims, input.dtype, layer=input.layer)
+    return Tensor(input.dims, input.dtype, layer=input.layer).sizes_from(input)
 
 
 @op("Tensor.detach", "torch.detach")
 def detach(input: Tensor) -> Tensor:  # noqa: A002
     """The same values, no gradient through them (which matters when the exported net is trained)."""
-    return eval_layer("tf.stop_gradient(source(0))", [input], input.dims, input.dtype)
+    return eval_layer("tf.stop_gradient(source(0))", [input], input.dims, input.dtype).sizes_from(input)
 
 
 @op("Tensor.copy_")
@@ -129,8 +129,7 @@ def _place(x: Tensor, items: list[Any], value: Tensor) -> Tensor:
               f"tf.stack([{', '.join(sizes)}])), tf.stack([{', '.join(pads)}]))")
     expr = (f"(lambda x, v: tf.where({_mask(x, items)}, {placed}, x))(source(0, auto_convert=False), "
             f"source(1, auto_convert=False))")
-    return make({"class": "eval", "from": [x, value], "eval": expr,
-                 "out_type": {"dim_tags": raw_x, "dtype": x.dtype.name}}, x.dims, dtype=x.dtype)
+    return eval_layer(expr, [x, value], x.dims, x.dtype, raw_dims=raw_x)
 
 
 def _raw_axis(x: Tensor, axis: int) -> int:

@@ -31,7 +31,7 @@ from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
 from pt2r.torch.ops.activation import softmax
-from pt2r.torch.ops.build import ctx, make, sizes
+from pt2r.torch.ops.build import ctx, eval_layer, make, sizes
 from pt2r.torch.ops.linear import Linear, contract, linear, retag
 from pt2r.torch.ops.reduce import aux_name, reduce_layer
 from pt2r.torch.ops.registry import module, op
@@ -90,15 +90,14 @@ def attend(q: Tensor, k: Tensor, v: Tensor, labels: Sequence[Labels], batch: Lab
             sources.append(make({"class": "range_in_axis", "from": scores, "axis": dim}, [dim],
                                 name=aux_name("positions")))
         terms.append(f"tf.where(source({len(sources) - 1}) <= source({len(sources) - 2}), {zero}, {neg_inf})")
-    logits = make({"class": "eval", "from": sources, "eval": " + ".join(terms), "out_type": {"dtype": dtype},
-                   "allow_broadcast_all_sources": True}, scores.dims, dtype=scores.dtype, name=aux_name("logits"))
+    logits = eval_layer(" + ".join(terms), sources, scores.dims, scores.dtype, name=aux_name("logits"),
+                        allow_broadcast_all_sources=True)
     weights = softmax(logits, -1)
     if safe and masks:
         top = reduce_layer(logits, "max", [logits.ndim - 1], name=aux_name("row_max"))
-        weights = make({"class": "eval", "from": [weights, top],
-                        "eval": f"tf.where(tf.math.equal(source(1), {neg_inf}), {zero}, source(0))",
-                        "out_type": {"dtype": dtype}, "allow_broadcast_all_sources": True},
-                       weights.dims, dtype=weights.dtype, name=aux_name("safe_weights"))
+        weights = eval_layer(f"tf.where(tf.math.equal(source(1), {neg_inf}), {zero}, source(0))", [weights, top],
+                             weights.dims, weights.dtype, name=aux_name("safe_weights"),
+                             allow_broadcast_all_sources=True)
     out = contract([weights, v], [score_labels, lv], [*batch, "l", "f"], name=name)
     return out, weights
 

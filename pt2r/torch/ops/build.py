@@ -66,8 +66,8 @@ def _named_axes(layer_dict: dict[str, Any]) -> dict[str, Any]:
 def make(layer_dict: dict[str, Any], dims: Sequence[Dim], *, dtype: _dtype.dtype | None = None,
          name: str | None = None) -> Tensor:
     """Add a layer (tensors in ``layer_dict`` may stand for layers) whose output has ``dims``,
-    given in torch axis order. Every layer is made here; an ``eval`` layer, for what RETURNN has no
-    layer for, names the axes its code addresses (`_named_axes`)."""
+    given in torch axis order. Every layer is made here; an ``eval`` layer (built by `eval_layer`), for
+    what RETURNN has no layer for, names the axes its code addresses (`_named_axes`)."""
     if layer_dict["class"] == "eval" and isinstance(layer_dict.get("eval"), str):
         layer_dict = _named_axes(layer_dict)
     layer = ctx().add_layer({k: canonical_in(_resolve(v)) for k, v in layer_dict.items()}, name=name)
@@ -97,10 +97,13 @@ def unify(x: Tensor, axis: int, dim: Dim) -> Tensor:
         return x
     dims = list(x.dims)
     dims[axis] = dim
+    if (old.dimension is None) != (dim.dimension is None):  # their sizes agree in this recording only
+        static, dynamic = (old, dim) if dim.dimension is None else (dim, old)
+        raise UnsupportedOpError(f"cannot identify a static axis of size {static.dimension} with the dynamic axis "
+                                 f"{dynamic.description}: their sizes agree in this recording only")
     if x._layer is None:
         if old.dimension != dim.dimension:
-            raise (UnsupportedOpError if dim.dimension is None else ModelError)(  # torch refuses a size mismatch
-                f"cannot identify a static axis of size {old.dimension} with {dim}")
+            raise ModelError(f"cannot identify a static axis of size {old.dimension} with {dim}")  # as torch refuses
         x.dims = tuple(dims)
         return x
     return make({"class": "reinterpret_data", "from": x, "set_dim_tags": {old: dim}}, dims, dtype=x.dtype)
@@ -188,13 +191,35 @@ def broadcast(*tensors: Tensor) -> tuple[list[Tensor], list[Dim]]:
     return out, list(result)
 
 
+def eval_layer(code: str, sources: Tensor | Sequence[Tensor], dims: Sequence[Dim], dtype: _dtype.dtype, *,
+               raw_dims: Sequence[Dim] | None = None, eval_locals: dict[str, Any] | None = None,
+               name: str | None = None, **options: Any) -> Tensor:
+    """A RETURNN ``eval`` layer computing TF code ``code``: the one way to build one, for what RETURNN
+    has no layer for. Its result has ``dims`` (torch order) and ``dtype``.
+
+    The code reads the ``sources`` (a list, or one tensor) as ``source(i)``: source ``i`` converted to
+    the output's layout (RETURNN lines the sources up by dim), or as ``source(i, auto_convert=False)``:
+    its raw tensor, whose axes `make` fixes to the order of its dims at build time (naming them in
+    ``eval_locals``, see `_named_axes`), so the code may address them by position (`raw_axes`).
+
+    ``raw_dims``: the output's raw axes, in the order the code's result has them (``out_type``'s
+    ``dim_tags``; converted sources come in that layout); unset, RETURNN derives the output from the
+    sources. ``eval_locals``: further names the code uses (a dim looked up when the layer is built,
+    as in `scans.along`). ``options``: other keys of the layer (``allow_broadcast_all_sources=True``
+    where no source has all the output's dims)."""
+    out_type = {"dtype": dtype.name} if raw_dims is None else {"dim_tags": list(raw_dims), "dtype": dtype.name}
+    layer = {"class": "eval", "from": sources if isinstance(sources, Tensor) else list(sources), "eval": code}
+    if eval_locals:
+        layer["eval_locals"] = eval_locals
+    return make({**layer, "out_type": out_type, **options}, dims, dtype=dtype, name=name)
+
+
 def raw_eval(x: Tensor, expr: str, raw_dims: Sequence[Dim], dims: Sequence[Dim], dtype: _dtype.dtype,
              name: str | None = None) -> Tensor:
-    """An ``eval`` layer computing TF code ``expr`` of ``x``, the raw tensor of ``x`` (its axes in
-    RETURNN's order, see `raw_axes`), whose result has the raw axes ``raw_dims`` (``dims`` in torch
-    order)."""
-    return make({"class": "eval", "from": [x], "eval": f"(lambda x: {expr})(source(0, auto_convert=False))",
-                 "out_type": {"dim_tags": list(raw_dims), "dtype": dtype.name}}, dims, dtype=dtype, name=name)
+    """`eval_layer` of TF code ``expr`` of ``x``, the raw tensor of ``x`` (its axes in RETURNN's
+    order, see `raw_axes`), whose result has the raw axes ``raw_dims`` (``dims`` in torch order)."""
+    return eval_layer(f"(lambda x: {expr})(source(0, auto_convert=False))", [x], dims, dtype, raw_dims=raw_dims,
+                      name=name)
 
 
 def raw_axes(x: Tensor, axes: Sequence[int]) -> list[int]:
@@ -217,9 +242,3 @@ def result_dtype(*operands: Any) -> _dtype.dtype:
     if any(isinstance(o, float) for o in operands) and not dtype.is_floating_point:
         return _dtype.float32
     return dtype
-
-
-def eval_layer(expr: str, sources: list[Tensor], dims: Sequence[Dim], dtype: _dtype.dtype) -> Tensor:
-    """A RETURNN ``eval`` layer: ``expr`` in terms of ``source(i)`` (TF tensors)."""
-    return make({"class": "eval", "from": sources, "eval": expr, "out_type": {"dtype": dtype.name}},
-                dims, dtype=dtype)

@@ -29,7 +29,7 @@ from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
-from pt2r.torch.ops.build import check_channels_first, ctx, enter_as, make, ntuple, unify
+from pt2r.torch.ops.build import check_channels_first, ctx, enter_as, eval_layer, make, ntuple, unify
 from pt2r.torch.ops.registry import module, op
 from pt2r.torch.values import static_dims
 
@@ -75,8 +75,7 @@ def _expand_filter(weight: Tensor, groups: int, dilation: tuple[int, ...], dims:
         expr = (f"tf.slice(tf.reshape(tf.stack([{expr}] + [{zeros}] * {d - 1}, axis={axis + 1}), {merged}), "
                 f"{[0] * len(shape)}, {[a, b] + taps})")
     expr = f"tf.transpose({expr}, {list(range(2, 2 + n)) + [1, 0]})"
-    return make({"class": "eval", "from": [weight], "eval": expr, "out_type": {"dim_tags": dims, "dtype": dtype}},
-                dims, dtype=weight.dtype, name=ctx().layer_name_for() + ".filter")
+    return eval_layer(expr, [weight], dims, weight.dtype, raw_dims=dims, name=ctx().layer_name_for() + ".filter")
 
 
 def _conv(name: str, n: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,  # noqa: A002

@@ -9,9 +9,9 @@ like one in the net (``zeros_like(x)``, ``x.new_zeros(...)``), values that
 are dynamic sizes (``torch.tensor(t)``). A dynamic size stays its RETURNN dim,
 so the exported net runs on other lengths.
 
-``torch.load``, ``torch.from_numpy`` and random ops take their recorded
-results (the replay context does that for them, so their builder never
-runs). Initialisers (``torch.nn.init.*``) leave parameters as they are: a
+``torch.load`` and ``torch.from_numpy`` take their recorded results (the
+replay context does that for them, so their builder never runs); so do random
+ops with constant sizes (`random` draws the others). Initialisers (``torch.nn.init.*``) leave parameters as they are: a
 parameter's value always comes from the trace.
 """
 
@@ -23,37 +23,42 @@ from typing import Any, Sequence
 import numpy as np
 
 from pt2r.errors import UnsupportedOpError
-from pt2r.calls import EXTERNAL, RANDOM_OPS
+from pt2r.calls import DISPATCHED_INITIALISERS, EXTERNAL
 from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
-from pt2r.torch.ops.build import LayerRef, ctx, make
+from pt2r.torch.ops.build import LayerRef, ctx, eval_layer, make
 from pt2r.torch.ops.elementwise import scalar_dtype, cast, compute, literal, size_scalar
 from pt2r.torch.ops.registry import op
 from pt2r.torch.values import static_dims, value_tensor
 
 
-@op(*sorted(EXTERNAL | RANDOM_OPS))
+@op(*sorted(EXTERNAL))
 def recorded(*args: Any, **kwargs: Any) -> Any:
-    """External inputs and random ops take their recorded values; this never runs."""
-    raise AssertionError("external inputs and random ops take their recorded values")
+    """External inputs take their recorded values; this never runs."""
+    raise AssertionError("external inputs take their recorded values")
 
 
-@op(*[f"torch.nn.init.{name}" for name in (
-    "normal_ uniform_ constant_ ones_ zeros_ xavier_uniform_ xavier_normal_ kaiming_uniform_ "
-    "kaiming_normal_ trunc_normal_ orthogonal_ eye_ dirac_").split()])
+@op(*sorted(DISPATCHED_INITIALISERS))
 def init_(tensor: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """Parameter initialisers: the parameter's value comes from the trace."""
+    """Parameter initialisers torch records: the parameter's value comes from the trace. (The others
+    are no calls in either phase: `pt2r.torch.nn.init`.)"""
     return tensor
 
 
 # -- helpers ------------------------------------------------------------------------
 
 
+def _size(value: Any) -> Any:
+    """A 0-dim tensor holding a dynamic size (``lengths.max()``) as that size; anything else as it is."""
+    return value.as_size() if isinstance(value, Tensor) else value
+
+
 def _sizes(size: tuple) -> list[int]:
     """``zeros(2, t)`` and ``zeros((2, t))`` alike."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+    size = tuple(_size(n) for n in size)
     for n in size:
         if not isinstance(n, int):
             raise UnsupportedOpError(f"a size of type {type(n).__name__} is not supported (only ints and x.shape "
@@ -65,6 +70,11 @@ def _dims(sizes: Sequence[int]) -> list:
     """RETURNN dims for sizes: a dynamic size is its dim, a static one a new static dim."""
     static = static_dims([int(n) for n in sizes], ctx().layer_name_for())
     return [n.dim if isinstance(n, SizeValue) else d for n, d in zip(sizes, static)]
+
+
+def size_dims(size: tuple) -> list:
+    """The dims of a torch size argument (``zeros(2, t)``, ``zeros((2, t))``): a dynamic size stays its dim."""
+    return _dims(_sizes(size))
 
 
 def _finite_number(value: Any) -> bool:
@@ -116,8 +126,7 @@ def _filled_square(sizes: Sequence[int], dims: list, value: Any, dtype: _dtype.d
     shape = "tf.shape(source(0))"  # the sources come aligned to the output's axes: broadcast base over all
     for k in range(1, len(sources)):
         shape = f"tf.broadcast_dynamic_shape({shape}, tf.shape(source({k})))"
-    return make({"class": "eval", "from": sources, "eval": f"tf.broadcast_to(source(0), {shape})",
-                 "out_type": {"dim_tags": out, "dtype": dtype.name}}, out, dtype=dtype)
+    return eval_layer(f"tf.broadcast_to(source(0), {shape})", sources, out, dtype, raw_dims=out)
 
 
 def _fill_dtype(value: Any, dtype: _dtype.dtype | None) -> _dtype.dtype:
@@ -141,7 +150,10 @@ def ones(*size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor
 
 @op("torch.full")
 def full(size: Any, fill_value: Any, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:
-    return filled(_sizes((size,)), fill_value, _fill_dtype(fill_value, dtype))
+    out = filled(_sizes((size,)), fill_value, _fill_dtype(fill_value, dtype))
+    if isinstance(fill_value, SizeValue):  # ``torch.full((b,), t)``: lengths whose maximum is the size
+        out.size_of = fill_value.dim
+    return out
 
 
 @op("Tensor.new_zeros")
@@ -163,21 +175,27 @@ def new_full(input: Tensor, size: Any, fill_value: Any, *, dtype: _dtype.dtype |
 @op("torch.empty")
 def empty(*size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:
     """Uninitialised memory in torch: zeros here. With constant sizes (``torch.empty([0])``, a placeholder)
-    the replay takes the recorded output; with a dynamic size the net gives zeros, and the check compares
-    them with whatever memory torch handed out, as the content is undefined (model code overwrites it)."""
-    return filled(_sizes(size), 0, dtype or _dtype.float32)
+    the replay takes the recorded output; with a dynamic size the net gives zeros. The content is
+    undefined (model code overwrites it), so it is checked like a random draw (`Backend.drawn`): its
+    shape only, and later calls see the memory torch handed out."""
+    return _undefined(filled(_sizes(size), 0, dtype or _dtype.float32))
 
 
 @op("Tensor.new_empty")
 def new_empty(input: Tensor, *size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
     """As `empty`, of ``input``'s dtype by default."""
-    return filled(_sizes(size), 0, dtype or input.dtype)
+    return _undefined(filled(_sizes(size), 0, dtype or input.dtype))
 
 
 @op("torch.empty_like")
 def empty_like(input: Tensor, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
     """As `empty`, shaped like ``input``."""
-    return _fill_like(input, 0, dtype or input.dtype)
+    return _undefined(_fill_like(input, 0, dtype or input.dtype))
+
+
+def _undefined(out: Tensor) -> Tensor:
+    ctx().drawn(out)
+    return out
 
 
 @op("torch.zeros_like")
@@ -222,10 +240,11 @@ def arange(*args: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tens
         bounds["end"] = args[0]
     else:
         bounds.update(zip(("start", "end", "step"), args))
-    start, end, step = bounds.get("start", 0), bounds["end"], bounds.get("step", 1)
+    start, end, step = (_size(v) for v in (bounds.get("start", 0), bounds["end"], bounds.get("step", 1)))
     for value in (start, end, step):
         if isinstance(value, Tensor):
-            raise UnsupportedOpError("arange with tensor bounds (a data-dependent length) is not supported")
+            raise UnsupportedOpError("arange with tensor bounds that are no dynamic size (a data-dependent "
+                                     "length) is not supported")
     if dtype is None:
         dtype = _dtype.float32 if any(isinstance(v, float) for v in (start, end, step)) else _dtype.int64
     if isinstance(start, SizeValue) or isinstance(step, SizeValue):
@@ -243,6 +262,7 @@ def arange(*args: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tens
     positions = make({"class": "range_in_axis", "from": "data", "axis": dim, "dtype": "int64"}, [dim],
                      dtype=_dtype.int64)
     if start == 0 and step == 1:
+        positions.positions_of = dim
         return cast(positions, dtype)
     return compute(lambda p: f"({p} * {literal(step, dtype)} + {literal(start, dtype)})", [positions], [dtype],
                    dtype)
@@ -269,8 +289,7 @@ def _from_data(data: Any, dtype: _dtype.dtype | None) -> Tensor:
             else:
                 terms.append(literal(p, dtype))
         dims = _dims([len(parts)])
-        return make({"class": "eval", "from": sources, "eval": f"tf.stack([{', '.join(terms)}])",
-                     "out_type": {"dim_tags": dims, "dtype": dtype.name}}, dims, dtype=dtype)
+        return eval_layer(f"tf.stack([{', '.join(terms)}])", sources, dims, dtype, raw_dims=dims)
     raise UnsupportedOpError(f"torch.tensor of {type(data).__name__} holding dynamic values is not supported "
                              f"(only a size, a flat list of sizes and numbers, or a tensor)")
 

@@ -20,7 +20,7 @@ from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch._tensor import device as _device
-from pt2r.torch.ops.build import broadcast, ctx, make, raw_axes, raw_eval
+from pt2r.torch.ops.build import broadcast, ctx, eval_layer, make, raw_axes, raw_eval
 from pt2r.torch.ops import view
 from pt2r.torch.ops.registry import op
 from pt2r.torch.ops.shape import dim_value, insert, merged_batch, new_dim
@@ -123,6 +123,7 @@ def size_scalar(size: SizeValue) -> Tensor:
         if length.dims:  # per sequence
             length = make({"class": "reduce", "from": length, "mode": "max", "axis": list(length.dims)}, [],
                           dtype=_dtype.int32, name=name)
+        length.size_of = size.dim
         cache[size.dim] = length
     return cache[size.dim]
 
@@ -191,8 +192,7 @@ def compute(expr: Callable[..., str], args: Sequence[Any], casts: Sequence[_dtyp
                 terms.append(term if cast is None or cast is arg.dtype else f"tf.cast({term}, {cast.name!r})")
             else:
                 terms.append(literal(arg, cast or scalar_dtype(arg)))
-        return make({"class": "eval", "from": sources, "eval": expr(*terms), "out_type": {"dtype": dtype.name},
-                     "allow_broadcast_all_sources": True}, dims, dtype=dtype)
+        return eval_layer(expr(*terms), sources, dims, dtype, allow_broadcast_all_sources=True)
     return _broadcasting([size_scalar(a) if isinstance(a, SizeValue) else a for a in args], build)
 
 
@@ -367,10 +367,30 @@ def _compare(kind: str) -> Callable[[Any, Any], Any]:
     def comparison(input: Any, other: Any) -> Any:  # noqa: A002
         if not isinstance(other, (Tensor, bool, int, float)):
             return NotImplemented  # ``x == None``: torch answers NotImplemented too (Python then says False)
-        return _binary(input, other, f"tf.math.{_COMPARE[kind]}({{}}, {{}})", out=_dtype.bool,
-                       kind=_COMPARE[kind], layer="compare")
+        out = _binary(input, other, f"tf.math.{_COMPARE[kind]}({{}}, {{}})", out=_dtype.bool,
+                      kind=_COMPARE[kind], layer="compare")
+        return _sequence_mask(out, kind, input, other)
     comparison.__name__ = kind
     return comparison
+
+
+#: comparisons of positions (left) with lengths (right) that mark each sequence's frames / padding
+_FRAMES, _PADDING = {"lt"}, {"ge"}
+_SWAPPED = {"gt": "lt", "le": "ge", "lt": "gt", "ge": "le"}
+
+
+def _sequence_mask(out: Tensor, kind: str, a: Any, b: Any) -> Tensor:
+    """``out``, tagged as the frames (``arange(t) < lengths``) or the padding (``>=``) of a dim when
+    it compares that dim's positions with its lengths (`Tensor.frames_of`)."""
+    if isinstance(b, Tensor) and b.positions_of is not None and isinstance(a, Tensor) and a.lengths_of is not None:
+        a, b, kind = b, a, _SWAPPED.get(kind, kind)
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.positions_of is not None \
+            and a.positions_of == b.lengths_of:
+        if kind in _FRAMES:
+            out.frames_of = a.positions_of
+        elif kind in _PADDING:
+            out.padding_of = a.positions_of
+    return out
 
 
 _COMPARE_NAMES = {"gt": ("greater",), "ge": ("greater_equal",), "lt": ("less",), "le": ("less_equal",),
@@ -406,7 +426,9 @@ for _kind in ("and", "or", "xor"):
 
 @op("torch.logical_not", "Tensor.logical_not")
 def logical_not(input: Tensor) -> Tensor:  # noqa: A002
-    return activation(operand(input, _dtype.bool), "logical_not")
+    out = activation(operand(input, _dtype.bool), "logical_not")
+    out.frames_of, out.padding_of = input.padding_of, input.frames_of
+    return out
 
 
 @op("Tensor.__invert__", "torch.bitwise_not", "Tensor.bitwise_not")
@@ -537,8 +559,10 @@ def cast(input: Tensor, dtype: _dtype.dtype, *, copy: bool = False) -> Tensor:
     if dtype.is_complex or input.dtype.is_complex:
         raise UnsupportedOpError("casts to or from complex dtypes are not supported")
     if dtype is input.dtype:  # a copy: a tensor of its own (in-place ops on it rebind it alone)
-        return make({"class": "copy", "from": input}, input.dims, dtype=dtype)
-    return operand(input, dtype)
+        out = make({"class": "copy", "from": input}, input.dims, dtype=dtype)
+    else:
+        out = operand(input, dtype)
+    return out.sizes_from(input) if (dtype is _dtype.bool) == (input.dtype is _dtype.bool) else out
 
 
 _CASTS = {"float": _dtype.float32, "double": _dtype.float64, "half": _dtype.float16, "long": _dtype.int64,
@@ -573,6 +597,12 @@ def to(input: Tensor, *args: Any, dtype: _dtype.dtype | None = None, device: Any
         elif not (arg is None or isinstance(arg, (str, int, _device))):
             raise UnsupportedOpError(f"Tensor.to with a {type(arg).__name__} argument is not supported")
     return cast(input, dtype or input.dtype, copy=copy)
+
+
+@op("Tensor.cpu")
+def cpu(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:  # noqa: A002
+    """The tensor itself (torch returns ``self`` too when it is on the device already)."""
+    return input
 
 
 _TYPE_NAMES = {"Float": _dtype.float32, "Double": _dtype.float64, "Half": _dtype.float16, "Long": _dtype.int64,

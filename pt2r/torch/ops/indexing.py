@@ -18,7 +18,7 @@ from typing import Any
 from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
-from pt2r.torch.ops.build import broadcast, make, scalar_literal
+from pt2r.torch.ops.build import broadcast, eval_layer, scalar_literal
 
 _INTEGER = (_dtype.int64, _dtype.int32, _dtype.int16, _dtype.int8, _dtype.uint8)
 
@@ -106,8 +106,7 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     raw_dims = g.index_dims + g.rest
     static = [d.dimension for d in raw_dims]  # (the broadcast loses the static sizes RETURNN checks)
     code = f"tf.ensure_shape(tf.gather_nd({g.moved()}, {g.stacked()}), {static})"
-    return make({"class": "eval", "from": g.sources(), "eval": code,
-                 "out_type": {"dim_tags": raw_dims, "dtype": x.dtype.name}}, dims, dtype=x.dtype)
+    return eval_layer(code, g.sources(), dims, x.dtype, raw_dims=raw_dims)
 
 
 def setitem(x: Tensor, index: Any, value: Any) -> Tensor:
@@ -121,5 +120,4 @@ def setitem(x: Tensor, index: Any, value: Any) -> Tensor:
     code = (f"(lambda x, idx: tf.transpose(tf.tensor_scatter_nd_update(x, idx, tf.fill(tf.concat("
             f"[tf.shape(idx)[:-1], tf.shape(x)[{k}:]], 0), tf.cast({scalar_literal(value)}, x.dtype))), "
             f"{inverse}))({g.moved()}, {g.stacked()})")
-    return make({"class": "eval", "from": g.sources(), "eval": code,
-                 "out_type": {"dim_tags": g.raw, "dtype": x.dtype.name}}, list(x.dims), dtype=x.dtype)
+    return eval_layer(code, g.sources(), list(x.dims), x.dtype, raw_dims=g.raw)

@@ -16,6 +16,8 @@ different static dims of equal size.
 
 from __future__ import annotations
 
+import string
+import sys
 from typing import Any, Sequence
 
 from returnn.tensor import Dim
@@ -112,14 +114,39 @@ def _contract2(a: Tensor, la: Labels, b: Tensor, lb: Labels, keep: set[str],
     return out, labels
 
 
+def _diagonal(x: Tensor, labels: Labels) -> tuple[Tensor, Labels]:
+    """``x`` with every label it has more than once taken once: the diagonal of those axes (einsum
+    ``bii->bi``). Two axes at a time: ``x`` times an identity mask (``range_in_axis`` of each axis,
+    compared), summed over the second axis by a ``dot`` layer keeping the first."""
+    labels = list(labels)
+    while len(set(labels)) != len(labels):
+        label = next(l for l in labels if labels.count(l) > 1)
+        p = labels.index(label)
+        q = labels.index(label, p + 1)
+        size_p, size_q = sizes(x)[p], sizes(x)[q]
+        if size_p != size_q:
+            raise ModelError(f"einsum(): subscript {label} is repeated for an operand but the sizes don't match, "
+                             f"{size_p} != {size_q}")
+        dim_p, dim_q = x.dims[p], x.dims[q]
+        positions = [make({"class": "range_in_axis", "from": x, "axis": d}, [d], name=aux_name("diagonal_positions"))
+                     for d in (dim_p, dim_q)]
+        eye = make({"class": "compare", "from": positions, "kind": "equal", "allow_broadcast_all_sources": True},
+                   [dim_p, dim_q], dtype=_dtype.bool, name=aux_name("diagonal_mask"))
+        eye = cast(eye, x.dtype, aux_name("cast"))
+        other = f"{label}#{q}"  # the second axis, summed over (no einsum label has a '#')
+        labels[q] = other
+        x, labels = _contract2(x, labels, eye, [label, other], set(labels) - {other}, aux_name("diagonal"))
+    return x, labels
+
+
 def contract(operands: Sequence[Tensor], labels: Sequence[Labels], out: Labels, name: str | None = None) -> Tensor:
     """Einsum of ``operands`` (each with one label per axis) to the axes labelled ``out``; the
-    result's layer is named ``name`` (default: the call's name)."""
+    result's layer is named ``name`` (default: the call's name). A label repeated on one operand
+    takes that operand's diagonal."""
     for x, ls in zip(operands, labels):
-        if len(set(ls)) != len(ls):
-            raise UnsupportedOpError("a repeated index within one operand (a diagonal) is not supported")
         if len(ls) != x.ndim:
             raise ModelError(f"{len(ls)} indices for a {x.ndim}-d operand")
+    operands, labels = zip(*[_diagonal(x, ls) for x, ls in zip(operands, labels)])
     last = len(operands) - 1
     result, current = _sum_out(operands[0], list(labels[0]),
                                [l for l in labels[0] if l not in out and not any(l in o for o in labels[1:])],
@@ -269,27 +296,35 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alp
 # -- einsum --------------------------------------------------------------------------------------
 
 def parse_equation(equation: str, ndims: Sequence[int]) -> tuple[list[Labels], Labels]:
-    """Labels per operand and of the output; ``...`` becomes right-aligned broadcast labels."""
+    """Labels per operand and of the output; ``...`` becomes right-aligned broadcast labels (an
+    operand with fewer axes under its ``...`` takes the last ones, as in broadcasting)."""
+    if not isinstance(equation, str):
+        raise ModelError(f"einsum(): the equation must be a string, got {type(equation).__name__}")
     lhs, arrow, rhs = equation.replace(" ", "").partition("->")
     terms = lhs.split(",")
     if len(terms) != len(ndims):
-        raise ModelError(f"einsum equation {equation!r} has {len(terms)} operands, got {len(ndims)}")
+        raise ModelError(f"einsum(): equation {equation!r} has {len(terms)} operands, got {len(ndims)}")
+    for term in terms + ([rhs] if arrow else []):
+        letters = term.replace("...", "", 1)
+        if not all(c in string.ascii_letters for c in letters):
+            raise ModelError(f"einsum(): invalid subscript term {term!r} in {equation!r} (letters [a-zA-Z] and "
+                             f"one '...' per term)")
     n_ell = max([n - (len(t) - 3) for t, n in zip(terms, ndims) if "..." in t], default=0)
     ellipsis = [f"...{i}" for i in range(n_ell)]
 
     def expand(term: str, n: int | None) -> Labels:
         before, dots, after = term.partition("...")
-        if not all(c.isalpha() for c in before + after) or "." in after:
-            raise UnsupportedOpError(f"einsum term {term!r} is not supported")
         if not dots:
             return list(before)
         k = n_ell if n is None else n - len(before) - len(after)
+        if k < 0:
+            raise ModelError(f"einsum(): term {term!r} has more subscripts than its operand has axes ({n})")
         return list(before) + ellipsis[n_ell - k:] + list(after)
 
     labels = [expand(t, n) for t, n in zip(terms, ndims)]
     if arrow:
         out = expand(rhs, None)
-    else:  # implicit output: broadcast axes, then the labels seen once, alphabetically
+    else:  # implicit output: broadcast axes, then the labels seen once, alphabetically (upper case first)
         flat = [l for ls in labels for l in ls if not l.startswith("...")]
         out = ellipsis + sorted(l for l in set(flat) if flat.count(l) == 1)
     return labels, out
@@ -297,11 +332,49 @@ def parse_equation(equation: str, ndims: Sequence[int]) -> tuple[list[Labels], L
 
 @op("torch.einsum")
 def einsum(equation: str, *operands: Any) -> Tensor:
+    """``torch.einsum(equation, *operands)``: any equation torch takes (``...`` anywhere, implicit
+    output, any number of operands, a label repeated on one operand for its diagonal). Model code
+    calls `einsum_function`, which also takes the sublist format."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands or not all(isinstance(o, Tensor) for o in operands):
         raise UnsupportedOpError("einsum with non-tensor operands is not supported")
     labels, out = parse_equation(equation, [o.ndim for o in operands])
     if len(set(out)) != len(out) or any(l not in {x for ls in labels for x in ls} for l in out):
-        raise ModelError(f"einsum output {equation!r} is not supported")
+        raise ModelError(f"einsum(): output subscripts of {equation!r} must appear in an input, each once")
     return contract(operands, labels, out)
+
+
+def _subscripts(sublist: Any) -> str:
+    """A sublist (``[0, 1, ...]``, ints in [0, 52) and ``Ellipsis``) as equation letters, as torch maps them."""
+    if not isinstance(sublist, (list, tuple)):
+        raise ModelError(f"einsum(): expected a subscript list, got {type(sublist).__name__}")
+    letters = []
+    for n in sublist:
+        if n is Ellipsis:
+            letters.append("...")
+        elif isinstance(n, int) and 0 <= n < 26:
+            letters.append(chr(ord("A") + n))
+        elif isinstance(n, int) and 26 <= n < 52:
+            letters.append(chr(ord("a") + n - 26))
+        else:
+            raise ModelError("einsum(): subscript in subscript list is not within the valid range [0, 52)")
+    return "".join(letters)
+
+
+def einsum_function(*args: Any) -> Tensor:
+    """``torch.einsum`` as model code calls it. Like torch, the sublist format
+    (``einsum(a, [0, 1], b, [1, 2], [0, 2])``) becomes an equation before the op is dispatched, so
+    the op is ``torch.einsum(equation, *operands)`` in both phases (the trace records it so)."""
+    from pt2r.torch.backend import current
+    if len(args) < 2:
+        raise ModelError("einsum(): must specify the equation string and at least one operand, "
+                         "or at least one operand and its subscripts list")
+    if isinstance(args[0], Tensor):
+        equation = ",".join(_subscripts(s) for s in args[1::2])
+        if len(args) % 2 == 1:
+            equation += "->" + _subscripts(args[-1])
+            args = (equation, *args[:-1:2])
+        else:
+            args = (equation, *args[::2])
+    return current().op_call("torch.einsum", einsum, args, {}, sys._getframe(1))

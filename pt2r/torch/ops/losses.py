@@ -1,4 +1,4 @@
-"""Losses and distances: mse, l1, kl_div, nll, cross_entropy; cosine similarity and pairwise
+"""Losses and distances: mse, l1, kl_div, nll, cross_entropy, ctc; cosine similarity and pairwise
 distance; their modules.
 
 All from RETURNN's own layers: ``combine``/``activation`` for the elementwise terms, ``gather`` for
@@ -6,6 +6,7 @@ the target classes' log-probabilities and weights (the target's axes are shared 
 RETURNN gathers along the class axis per position), ``compare``/``switch`` for ``ignore_index``, and
 ``reduce`` with ``use_time_mask=False`` for the reductions: torch computes a loss on the padded
 batch, so a mean over a dynamic axis counts the padding frames (and their targets), as here.
+The CTC loss is an ``eval`` layer on ``tf.nn.ctc_loss`` (see `ctc_loss`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from returnn.tensor import Dim
 
 from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
+from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.nn.module import Module
 from pt2r.torch.ops import activation as _activations
-from pt2r.torch.ops.build import broadcast, make, unify
+from pt2r.torch.ops.build import broadcast, eval_layer, make, raw_axes, unify
 from pt2r.torch.ops.elementwise import activation, combine, operand, promote
 from pt2r.torch.ops.reduce import aux_name, reduce_layer
 from pt2r.torch.ops.registry import module, op
@@ -286,6 +288,101 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
                            combine("multiply", [smooth, label_smoothing / classes.dimension], dtype)], dtype)
 
 
+# -- ctc --------------------------------------------------------------------------------------------
+
+#: torch's CTC loss per sequence from log_probs ``lp`` (time, batch, classes), targets ``tg`` (batch, S), input
+#: and target lengths ``il``, ``tl`` (batch): ``tf.nn.ctc_loss``, which takes logits and normalizes them (a
+#: log_softmax over the classes), plus the frames' log-sum-exps it subtracted (torch does not normalize: exact
+#: either way, and 0 for log-probabilities); infinite (0 with zero_infinity) where no alignment fits (tf gives a
+#: large finite value there): fewer frames than labels plus the repeated labels that need a blank between them.
+_CTC = ("tf.where(il >= tl + tf.reduce_sum(tf.cast(tf.logical_and(tf.equal(tg[:, 1:], tg[:, :-1]), "
+        "tf.range(1, tf.shape(tg)[1])[None, :] < tl[:, None]), 'int32'), axis=1), "
+        "tf.nn.ctc_loss(labels=tg, logits=lp, label_length=tl, logit_length=il, logits_time_major=True, "
+        "blank_index={blank}) - tf.reduce_sum(tf.where(tf.range(tf.shape(lp)[0])[:, None] < il[None, :], "
+        "tf.reduce_logsumexp(lp, axis=2), tf.zeros_like(lp[:, :, 0])), axis=0), "
+        "tf.fill(tf.shape(il), tf.constant({infeasible}, lp.dtype)))")
+#: the concatenated 1-d targets (torch's other form) as padded ones (batch, max(tl)), split by the target lengths
+_SPLIT_TARGETS = ("tf.gather(tg, tf.clip_by_value((tf.cumsum(tl) - tl)[:, None] + tf.range(tf.reduce_max(tl))[None, :],"
+                  " 0, tf.size(tg) - 1))")
+#: padded targets with a valid label (``filler``, not the blank) beyond each length, where torch ignores them
+_PADDED_TARGETS = "tf.where(tf.range(tf.shape(tg)[1])[None, :] < tl[:, None], tg, {filler})"
+
+
+def _ctc_lengths(value: Any, sources: list[Tensor], what: str) -> str:
+    """TF code (int32, (batch,)) for CTC lengths given as a 1-d tensor or a tuple of ints (or sizes)."""
+    if isinstance(value, Tensor):
+        if value.ndim != 1 or value.dtype.is_floating_point or value.dtype is _dtype.bool:
+            raise ModelError(f"ctc_loss: {what} must be a 1-d tensor of integers, got a {value.ndim}-d {value.dtype}")
+        sources.append(value)
+        return f"tf.cast(source({len(sources) - 1}, auto_convert=False), 'int32')"
+    if not isinstance(value, (list, tuple)):
+        raise ModelError(f"ctc_loss: {what} must be a tensor or a tuple of ints, got {type(value).__name__}")
+    items = []
+    for n in value:
+        if isinstance(n, SizeValue):  # a dynamic size: its scalar layer
+            sources.append(operand(n, _dtype.int32))
+            items.append(f"source({len(sources) - 1}, auto_convert=False)")
+        else:
+            items.append(str(int(n)))
+    return f"tf.stack([{', '.join(items)}])" if items else "tf.zeros([0], 'int32')"
+
+
+def _in_torch_order(x: Tensor, i: int) -> str:
+    """TF code: source ``i`` (tensor ``x``) with its axes in torch order."""
+    return f"tf.transpose(source({i}, auto_convert=False), {raw_axes(x, list(range(x.ndim)))})"
+
+
+@op("torch.nn.functional.ctc_loss")
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """log_probs (T, N, C) (not normalized here, as in torch), targets padded (N, S) or concatenated (sum of
+    the target lengths), the lengths as tensors (N) or tuples; the loss per sequence (one ``eval`` layer on
+    ``tf.nn.ctc_loss``: see `_CTC`), ``mean``: divided by the target lengths, then the batch mean (a
+    ``reduce`` layer). Frames beyond each input length do not count, as in torch.
+
+    Not RETURNN's ``ctc_loss`` layer: it takes the lengths from dims (the logits' time axis, the targets'
+    sparse time axis), where torch takes them as any tensors or tuples, and it runs a native op that is
+    compiled at run time."""
+    reduction = _reduction(None, None, reduction)
+    if log_probs.ndim != 3:
+        raise UnsupportedOpError(f"ctc_loss of {log_probs.ndim}-d log_probs (only batched (T, N, C)) is not supported")
+    if not log_probs.dtype.is_floating_point:
+        raise ModelError(f"ctc_loss of {log_probs.dtype} log_probs is not supported (torch refuses it too)")
+    classes = log_probs.dims[2]
+    if classes.dimension is None or classes.is_batch_dim():
+        raise UnsupportedOpError("ctc_loss with a dynamic class axis is not supported")
+    blank = int(blank)
+    if not 0 <= blank < classes.dimension:
+        raise ModelError(f"ctc_loss: blank must be in label range, got {blank} for {classes.dimension} classes")
+    if targets.dtype.is_floating_point or targets.dtype is _dtype.bool or targets.ndim not in (1, 2):
+        raise ModelError(f"ctc_loss: targets must be 1-d or 2-d integers, got a {targets.ndim}-d {targets.dtype}")
+    batch = log_probs.dims[1]
+    sources = [log_probs, targets]
+    il = _ctc_lengths(input_lengths, sources, "input_lengths")
+    tl = _ctc_lengths(target_lengths, sources, "target_lengths")
+    targets_code = _PADDED_TARGETS.format(filler=(blank + 1) % classes.dimension)
+    if targets.ndim == 1:
+        targets_code = f"(lambda tg: {targets_code})({_SPLIT_TARGETS})"
+    loss = _CTC.format(blank=blank, infeasible="0.0" if zero_infinity else "float('inf')")
+    if reduction == "mean":
+        loss = f"(lambda loss: loss / tf.cast(tf.maximum(tl, 1), loss.dtype))({loss})"
+    code = (f"(lambda lp, tg, il, tl: (lambda tg: {loss})({targets_code}))({_in_torch_order(log_probs, 0)}, "
+            f"tf.cast({_in_torch_order(targets, 1)}, 'int32'), {il}, {tl})")
+    per_sequence = eval_layer(code, sources, [batch], log_probs.dtype, raw_dims=[batch],
+                              name=aux_name("ctc") if reduction != "none" else None)
+    return _reduce(per_sequence, reduction)
+
+
+@op("torch.ctc_loss")
+def torch_ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any, blank: int = 0,
+                   reduction: int = 1, zero_infinity: bool = False) -> Tensor:
+    """``torch.ctc_loss``: reduction as torch's enum (0: none, 1: mean, 2: sum)."""
+    if reduction not in (0, 1, 2):
+        raise ModelError(f"torch.ctc_loss: reduction {reduction} is not 0, 1 or 2")
+    return ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, ("none", "mean", "sum")[reduction],
+                    zero_infinity)
+
+
 # -- distances --------------------------------------------------------------------------------------
 
 
@@ -385,6 +482,17 @@ class CrossEntropyLoss(_WeightedLoss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         return cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
                              reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+
+@module("torch.nn.CTCLoss")
+class CTCLoss(_Loss):
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any) -> Tensor:
+        return ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                        self.zero_infinity)
 
 
 @module("torch.nn.CosineSimilarity")

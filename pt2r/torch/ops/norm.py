@@ -1,4 +1,4 @@
-"""Norms and regularizers: LayerNorm, GroupNorm, BatchNorm (eval), Dropout, and their functional forms.
+"""Norms and regularizers: LayerNorm, GroupNorm, BatchNorm, Dropout, and their functional forms.
 
 Statistics are computed with RETURNN's ``norm`` layer, which reduces with
 plain ``tf.reduce_mean`` (no sequence masking): over a dynamic axis the
@@ -18,7 +18,7 @@ from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
-from pt2r.torch.ops.build import ctx, make, unify
+from pt2r.torch.ops.build import ctx, eval_layer, make, unify
 from pt2r.torch.ops.elementwise import activation, combine
 from pt2r.torch.ops.registry import module, op
 from pt2r.torch.values import rebind_in_place, static_dims
@@ -156,21 +156,26 @@ class GroupNorm(Module):
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
 
-# -- batch norm (eval) ----------------------------------------------------------
+# -- batch norm -----------------------------------------------------------------
 
 
 @op("torch.nn.functional.batch_norm")
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Eval mode: ``(x - running_mean) / sqrt(running_var + eps)`` per channel (axis 1), then affine."""
-    if training or running_mean is None or running_var is None:
-        raise UnsupportedOpError("batch_norm with batch statistics (training mode, or no running stats) is not "
-                                 "supported")
+    """Per channel (axis 1), then affine. Eval mode: ``(x - running_mean) / sqrt(running_var + eps)``.
+    Training mode: the batch statistics, mean and biased variance over every other axis (a ``norm`` layer;
+    padding frames count, as torch computes on the padded batch); torch's in-place update of the running
+    stats is not part of the output, and not converted."""
     if input.ndim < 2:
         raise ModelError("batch_norm of a tensor with less than 2 axes is not supported")
     _static(input, [1], "batch_norm channels")
     channels = input.dims[1]
+    if training:
+        normed = _normalize(input, [d for d in input.dims if d != channels], eps)
+        return _affine(normed, weight, bias, [1])
+    if running_mean is None or running_var is None:
+        raise ModelError("batch_norm: running_mean and running_var must be defined in evaluation mode")
     mean, var = unify(running_mean, 0, channels), unify(running_var, 0, channels)
     inv_std = activation(combine("add", [var, float(eps)], var.dtype), "rsqrt")
     normed = _per_axis("multiply", _per_axis("subtract", input, mean), inv_std)
@@ -186,7 +191,7 @@ def torch_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None, 
 
 
 class _BatchNorm(Module):
-    """BatchNorm in eval mode; each registered subclass names the input ranks it accepts."""
+    """BatchNorm (see `batch_norm`); each registered subclass names the input ranks it accepts."""
 
     axis_roles = {name: ("num_features",) for name in ("weight", "bias", "running_mean", "running_var")}
     dims: tuple[int, ...] = ()
@@ -218,11 +223,11 @@ class _BatchNorm(Module):
         if input.ndim not in self.dims:
             raise ModelError(f"{type(self).__name__} expects {' or '.join(map(str, self.dims))}-d input, "
                              f"got {input.ndim}-d")
-        if self.training:
-            raise UnsupportedOpError(f"{type(self).__name__} in training mode (batch statistics) is not supported: "
-                                     f"call .eval() on the model")
-        return batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias, False,
-                          0.0, self.eps)
+        # torch's choice: batch statistics in training, and in eval without running stats
+        batch_stats = self.training or (self.running_mean is None and self.running_var is None)
+        running = not self.training or self.track_running_stats
+        return batch_norm(input, self.running_mean if running else None, self.running_var if running else None,
+                          self.weight, self.bias, batch_stats, 0.0, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
@@ -258,9 +263,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
                          name=ctx().layer_name_for() + ".mask")
     raw = list(input.layer.output.dims)
     perm = [input.dims.index(d) for d in raw]  # the mask (torch order) into the input layer's axis order
-    return make({"class": "eval", "from": [input, mask_tensor],
-                 "eval": f"source(0) * tf.transpose(source(1, auto_convert=False), {perm})",
-                 "out_type": {"dim_tags": raw, "dtype": input.dtype.name}}, input.dims, dtype=input.dtype)
+    return eval_layer(f"source(0) * tf.transpose(source(1, auto_convert=False), {perm})", [input, mask_tensor],
+                      input.dims, input.dtype, raw_dims=raw)
 
 
 class _DropoutNd(Module):

@@ -32,7 +32,7 @@ from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.dims import canonical
 from pt2r.torch.nn.module import Module
-from pt2r.torch.ops.build import check_channels_first, make, ntuple, raw_eval
+from pt2r.torch.ops.build import check_channels_first, eval_layer, ntuple, raw_eval
 from pt2r.torch.ops.registry import module, op
 
 
@@ -108,9 +108,8 @@ def _pool(name: str, n: int, input: Tensor, kernel_size: Any, stride: Any, paddi
         k, s = [1 if d > 1 else kk for kk, d in zip(k, dl)], [1 if d > 1 else st for st, d in zip(s, dl)]
         expr = f"tf.nn.max_pool({x}, {k}, {s}, 'VALID')" if max(k + s) > 1 else x
     expr = f"(lambda x: {expr})({_raw(input, 0, [batch, *spatial, channels])})"
-    return make({"class": "eval", "from": [input], "eval": expr,
-                 "out_type": {"dim_tags": [batch, *out_spatial, channels], "dtype": input.dtype.name}},
-                [batch, channels, *out_spatial], dtype=input.dtype)
+    return eval_layer(expr, [input], [batch, channels, *out_spatial], input.dtype,
+                      raw_dims=[batch, *out_spatial, channels])
 
 
 def _no_indices(name: str, return_indices: bool) -> None:

@@ -18,7 +18,11 @@ from pt2r.torch.ops.registry import op
 
 @op("Tensor.__bool__", "Tensor.item", "Tensor.__int__", "Tensor.__float__", "Tensor.tolist")
 def read_value(input: Tensor, *args: Any) -> Any:  # noqa: A002
+    """The recorded value; a dim's size (``lengths.max().item()``) as that size, which stays the dim."""
     context = ctx()
+    size = input.as_size()
+    if size is not input and context.current_target() == "Tensor.item":  # (int() makes a plain int of it)
+        return size
     value = context.recorded_output()
     context.note_dynamic_branch(f"{context.current_target()} read {value!r} from the net; the exported net follows the "
                                 f"recorded input's value here")

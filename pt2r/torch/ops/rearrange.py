@@ -24,7 +24,7 @@ from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
-from pt2r.torch.ops.build import ctx, fresh_dim, make, unify
+from pt2r.torch.ops.build import ctx, eval_layer, fresh_dim, unify
 from pt2r.torch.ops.registry import op
 from pt2r.torch.ops.shape import as_view, dim_value, new_dim, norm_axis
 from pt2r.torch.ops.view import expand, flatten, shape_arg
@@ -36,15 +36,14 @@ SortResult = namedtuple("sort", ["values", "indices"])
 
 def _eval(sources: Sequence[Tensor], expr: str, raw_dims: Sequence[Dim], dims: Sequence[Dim], dtype: _dtype.dtype,
           name: str | None = None) -> Tensor:
-    """An ``eval`` layer computing TF code ``expr`` of ``x0``, ``x1``, ... (the sources' raw tensors),
+    """An `eval_layer` computing TF code ``expr`` of ``x0``, ``x1``, ... (the sources' raw tensors),
     whose result has the raw axes ``raw_dims`` (``dims`` in torch order). Static sizes are asserted:
     TF loses some (``tf.repeat``), and RETURNN wants them."""
     params = ", ".join(f"x{i}" for i in range(len(sources)))
     args = ", ".join(f"source({i}, auto_convert=False)" for i in range(len(sources)))
     static = [None if d.is_batch_dim() else d.dimension for d in raw_dims]
-    return make({"class": "eval", "from": list(sources),
-                 "eval": f"tf.ensure_shape((lambda {params}: {expr})({args}), {static})",
-                 "out_type": {"dim_tags": list(raw_dims), "dtype": dtype.name}}, dims, dtype=dtype, name=name)
+    return eval_layer(f"tf.ensure_shape((lambda {params}: {expr})({args}), {static})", sources, dims, dtype,
+                      raw_dims=raw_dims, name=name)
 
 
 def _raw(x: Tensor) -> list[Dim]:

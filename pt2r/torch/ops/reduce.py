@@ -26,6 +26,8 @@ from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.build import broadcast, ctx, eval_layer, make, raw_axes, raw_eval, result_dtype
 from pt2r.torch.ops.registry import op
+from pt2r.torch.ops.shape import merged_batch
+from pt2r.torch.ops.view import split_axis
 
 #: what ``x.max(dim)`` returns (torch.return_types.max): a tuple with ``values`` and ``indices``
 MaxResult = namedtuple("max", ["values", "indices"])
@@ -65,6 +67,12 @@ def reduce_layer(x: Tensor, mode: str, axes: Sequence[int], keepdim: bool = Fals
     if not axes:  # a 0-d tensor: nothing to reduce
         return Tensor(x.dims, x.dtype, layer=x.layer)
     arg = mode.startswith("arg")
+    merged = next(((a, merged_batch(x.dims[a])) for a in axes if x.dims[a].is_batch_dim() and merged_batch(x.dims[a])),
+                  None)
+    if merged and not (arg or keepdim):  # over the batch merged with other axes: over those axes (RETURNN
+        a, parts = merged               # would keep the merged batch on the result, and broadcast it later)
+        axes = [b if b < a else b + len(parts) - 1 for b in axes if b != a] + [a + i for i in range(len(parts))]
+        return reduce_layer(split_axis(x, a, parts), mode, axes, keepdim, name)
     reduced = [x.dims[a] for a in axes]
     kept = [d for d in x.dims if d not in reduced]
     y = make({"class": "reduce", "from": x, "mode": mode, "axes": reduced, "use_time_mask": False}, kept,
@@ -153,12 +161,20 @@ def _extremum(input: Tensor, dim: Any, keepdim: bool, other: Any, mode: str, res
                           f"tf.cast(source(0), {dtype.name!r}), tf.cast(source(1), {dtype.name!r}))",
                           [a, b], dims, dtype)
     if dim is None:
-        return reduce_layer(input, mode, dim_axes(input, None))
+        return _largest_size(input, reduce_layer(input, mode, dim_axes(input, None)), mode)
     if not isinstance(dim, int):
         raise UnsupportedOpError(f"{mode} over dim={dim!r} is not supported (give one dim, or use a{mode})")
     axes = dim_axes(input, dim)
-    return result(reduce_layer(input, mode, axes, keepdim),
+    return result(_largest_size(input, reduce_layer(input, mode, axes, keepdim), mode, axes),
                   reduce_layer(input, "arg" + mode, axes, keepdim, name=aux_name("indices")))
+
+
+def _largest_size(input: Tensor, out: Tensor, mode: str, axes: Sequence[int] | None = None) -> Tensor:  # noqa: A002
+    """``out``, the maximum over all of ``input``'s axes of sizes of a dim (``lengths.max()``), as that
+    dim's size (`Tensor.size_of`), so that ``arange`` and sizes made from it follow the dim."""
+    if mode == "max" and input.size_of is not None and (axes is None or len(axes) == input.ndim) and not out.dims:
+        out.size_of = input.size_of
+    return out
 
 
 @op("torch.max", "Tensor.max")
@@ -173,7 +189,8 @@ def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = N
 
 @op("torch.amax", "Tensor.amax")
 def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
-    return reduce_layer(input, "max", dim_axes(input, dim), keepdim)
+    axes = dim_axes(input, dim)
+    return _largest_size(input, reduce_layer(input, "max", axes, keepdim), "max", axes)
 
 
 @op("torch.amin", "Tensor.amin")

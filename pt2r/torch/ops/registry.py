@@ -12,10 +12,11 @@ unsupported ops are reported all at once (`missing`).
 
 from __future__ import annotations
 
+import contextlib
 import dis
 import os
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from pt2r.errors import UnsupportedAttributeError, UnsupportedImportError, UnsupportedOpError
 
@@ -47,6 +48,34 @@ def module(torch_name: str) -> Callable[[type], type]:
         MODULES[torch_name] = cls
         return cls
     return register
+
+
+@contextlib.contextmanager
+def user_ops(builders: dict[str, Callable[..., Any]]) -> Iterator[None]:
+    """Torch functions pt2r lacks that the user converts (`pt2r.converters`), registered for one
+    replay: model code finds them in the drop-in's namespaces (``F.fused_thing``) meanwhile."""
+    added = [name for name in builders if name not in OPS]
+    for name in added:
+        _uncache(name)
+        OPS[name] = builders[name]
+    try:
+        yield
+    finally:
+        for name in added:
+            _uncache(name)
+            OPS.pop(name, None)
+            _public.pop(name, None)
+
+
+def _uncache(name: str) -> None:
+    """Forget what a drop-in namespace module keeps of ``name`` (its public function or placeholder,
+    set on first use), so that the next use resolves it again."""
+    from pt2r.torch.namespace import _placeholders
+    prefix, _, attr = name.rpartition(".")
+    module = sys.modules.get("pt2r." + prefix) if prefix == "torch" or prefix.startswith("torch.") else None
+    value = vars(module).get(attr) if module is not None else None
+    if value is not None and (value is _placeholders.get(name) or value is _public.get(name)):
+        delattr(module, attr)
 
 
 def public(name: str) -> Callable[..., Any]:

@@ -23,7 +23,7 @@ from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops import rearrange, reduce
-from pt2r.torch.ops.build import make
+from pt2r.torch.ops.build import eval_layer, make
 from pt2r.torch.ops.elementwise import activation, combine, operand
 from pt2r.torch.ops.reduce import aux_name, cast, dim_axes, expand_dims, keepdim_dims, reduce_layer
 from pt2r.torch.ops.registry import op
@@ -48,8 +48,7 @@ def along(sources: Sequence[Tensor], dim: Dim, body: str, dims: Sequence[Dim], d
     args = ", ".join(f"source({i})" for i in range(len(sources)))
     expr = (f"(lambda {params}, axis: {body})"
             f"({args}, self.output.get_axis_from_description(along_dim, allow_int=False))")
-    return make({"class": "eval", "from": list(sources), "eval": expr, "eval_locals": {"along_dim": dim},
-                 "out_type": {"dtype": dtype.name}}, dims, dtype=dtype, name=name)
+    return eval_layer(expr, sources, dims, dtype, eval_locals={"along_dim": dim}, name=name)
 
 
 def _positions(x: str) -> str:
@@ -147,8 +146,7 @@ def _median_all(input: Tensor) -> Tensor:  # noqa: A002
     pick = "tf.sort(f)[(tf.size(f) - 1) // 2]"
     value = f"tf.where({nan}, tf.constant(float('nan'), f.dtype), {pick})" if nan else pick
     expr = f"(lambda f: {value})(tf.reshape(source(0, auto_convert=False), [-1]))"
-    return make({"class": "eval", "from": [input], "eval": expr,
-                 "out_type": {"dim_tags": [], "dtype": input.dtype.name}}, [], dtype=input.dtype)
+    return eval_layer(expr, [input], [], input.dtype, raw_dims=[])
 
 
 def _median_dim(input: Tensor, dim: Any, keepdim: bool) -> MedianResult:  # noqa: A002

@@ -18,14 +18,17 @@ import numbers
 import operator
 from typing import Any, Sequence
 
+import numpy as np
 from returnn.tensor import Dim, batch_dim
 
 from pt2r.errors import ModelError, UnsupportedOpError
-from pt2r.torch._size import SizeValue
+from pt2r.torch import _dtype
+from pt2r.torch._size import SizeExpr, SizeValue, form_of
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops import indexing
-from pt2r.torch.ops.build import ctx, make, unify
+from pt2r.torch.ops.build import ctx, eval_layer, make, unify
 from pt2r.torch.ops.registry import op
+from pt2r.torch.values import value_tensor
 
 #: replay memo: id(merged batch dim) -> (that dim, the dims merged into it in memory order, major first)
 BATCH_MERGES = "shape.batch_merges"
@@ -148,8 +151,7 @@ def _eval_index(x: Tensor, axis: int, item: Any, out_dim: Dim | None) -> Tensor:
     expr = f"tf.ensure_shape(source(0, auto_convert=False)[{', '.join([':'] * r + [text])}], {static})"
 
     dims = [*x.dims[:axis], *([out_dim] if out_dim is not None else []), *x.dims[axis + 1:]]
-    return make({"class": "eval", "from": x, "eval": expr, "out_type": {"dim_tags": out_raw, "dtype": x.dtype.name}},
-                dims, dtype=x.dtype)
+    return eval_layer(expr, x, dims, x.dtype, raw_dims=out_raw)
 
 
 def _offset(d: Dim, x: Dim) -> int | None:
@@ -224,10 +226,8 @@ def _slice_to_length(x: Tensor, axis: int, item: slice, step: int) -> Tensor:
     out_raw = [out_dim if e == d else e for e in raw]
     static = [None if e.is_batch_dim() else e.dimension for e in out_raw]
     index = ", ".join([":"] * r + [f"{start}:tf.cast(source(1, auto_convert=False), tf.int32):{step}"])
-    return make({"class": "eval", "from": [x, size_scalar(stop)],
-                 "eval": f"tf.ensure_shape(source(0, auto_convert=False)[{index}], {static})",
-                 "out_type": {"dim_tags": out_raw, "dtype": x.dtype.name}},
-                [out_dim if e == d else e for e in x.dims], dtype=x.dtype)
+    return eval_layer(f"tf.ensure_shape(source(0, auto_convert=False)[{index}], {static})", [x, size_scalar(stop)],
+                      [out_dim if e == d else e for e in x.dims], x.dtype, raw_dims=out_raw)
 
 
 def slice_axis(x: Tensor, axis: int, item: slice) -> Tensor:
@@ -237,8 +237,11 @@ def slice_axis(x: Tensor, axis: int, item: slice) -> Tensor:
     d = x.dims[axis]
     n = dim_value(d)
     if d.is_batch_dim() or d.dimension is not None:
-        if any(isinstance(v, SizeValue) and v.dim.dimension is None and v.dim != d for v in (item.start, item.stop)):
-            raise UnsupportedOpError("slicing at a dynamic size is not supported")
+        if any(isinstance(v, SizeExpr) or isinstance(v, SizeValue) and v.dim.dimension is None and v.dim != d
+               for v in (item.start, item.stop)):
+            if d.is_batch_dim() or step != 1:
+                raise UnsupportedOpError("slicing at a dynamic size is not supported (only a static axis, step 1)")
+            return _slice_at_sizes(x, axis, item)
         start, stop, step = slice(item.start, item.stop, step).indices(n)
         length = len(range(start, stop, step))
         if length == n:
@@ -284,6 +287,39 @@ def slice_axis(x: Tensor, axis: int, item: slice) -> Tensor:
                 [*x.dims[:axis], out_dim, *x.dims[axis + 1:]], dtype=x.dtype)
 
 
+def _slice_at_sizes(x: Tensor, axis: int, item: slice) -> Tensor:
+    """``x[:, c + 1 - t : c + t]`` on static axis ``axis``, bounds computed from dynamic sizes (a
+    relative position table cut to a length, as Conformers do): the result's axis is the dim of
+    ``stop - start`` (``2 t - 1``), the bounds computed at run time from the padded sizes."""
+    from pt2r.torch.dims import build
+    from pt2r.torch.ops.elementwise import size_scalar
+
+    n = x.dims[axis].dimension
+    start, stop = 0 if item.start is None else item.start, n if item.stop is None else item.stop
+    if not 0 <= int(start) < int(stop) <= n:
+        raise UnsupportedOpError(f"slice {item} of an axis of size {n} (out of its bounds, or negative, as recorded) "
+                                 f"is not supported")
+    (ta, ca), (tb, cb) = form_of(start), form_of(stop)
+    length = ({k: tb.get(k, 0) - ta.get(k, 0) for k in {**ta, **tb}}, cb - ca)
+    out_dim = build(length)
+    if out_dim is None:
+        raise UnsupportedOpError(f"slice {item}: its length is no size RETURNN can express")
+    ctx().dim_values.setdefault(out_dim, int(stop) - int(start))
+    atoms = list(dict.fromkeys([*ta, *tb]))
+    sizes = [size_scalar(SizeValue(dim_value(a), a)) for a in atoms]
+
+    def position(form: Any) -> str:
+        terms, const = form
+        return " + ".join([str(const)] + [f"{c} * tf.cast(source({1 + atoms.index(a)}, auto_convert=False), tf.int32)"
+                                          for a, c in terms.items()])
+    raw = list(x.layer.output.dims)
+    out_raw = [out_dim if e == x.dims[axis] else e for e in raw]
+    static = [None if e.is_batch_dim() else e.dimension for e in out_raw]
+    index = ", ".join([":"] * raw.index(x.dims[axis]) + [f"{position(form_of(start))}:{position(form_of(stop))}"])
+    return eval_layer(f"tf.ensure_shape(source(0, auto_convert=False)[{index}], {static})", [x, *sizes],
+                      [out_dim if e == x.dims[axis] else e for e in x.dims], x.dtype, raw_dims=out_raw)
+
+
 def select_axis(x: Tensor, axis: int, index: int) -> Tensor:
     d = x.dims[axis]
     if d.is_batch_dim():
@@ -304,6 +340,9 @@ def select_axis(x: Tensor, axis: int, index: int) -> Tensor:
 
 @op("Tensor.__getitem__")
 def getitem(input: Tensor, index: Any) -> Tensor:  # noqa: A002
+    if isinstance(index, Tensor) and (index.frames_of is not None or index.padding_of is not None):
+        return _frames(input, index)
+    index = _masks_as_indices(index)
     if indexing.is_advanced(index):
         return indexing.getitem(input, index)
     items = list(index) if isinstance(index, tuple) else [index]
@@ -330,7 +369,45 @@ def getitem(input: Tensor, index: Any) -> Tensor:  # noqa: A002
             pos += 1
         else:
             out = select_axis(out, pos, item)
-    return as_view(out, out.dims) if out is input else out
+    out = as_view(out, out.dims) if out is input else out
+    if all(item is None or item is Ellipsis or item == slice(None) for item in items):  # new axes only
+        out.sizes_from(input)
+    return out
+
+
+def _frames(x: Tensor, mask: Tensor) -> Tensor:
+    """``x[mask]`` with ``mask`` marking each sequence's frames of a dim (``arange(t) < lengths``) over
+    ``x``'s first two axes, batch and that dim: those frames, in torch's order, along a new batch axis
+    (RETURNN's ``flatten_batch``), which follows the lengths of any batch."""
+    dim = mask.frames_of
+    if dim is None or list(mask.dims) != list(x.dims[:2]) or set(mask.dims) != {batch_dim, dim}:
+        what = "padding frames" if dim is None else f"frames in the layout {[d.description for d in mask.dims]}"
+        raise UnsupportedOpError(f"indexing with a mask of the {what} is not supported (only x[mask] with mask "
+                                 f"marking each sequence's frames over x's first two axes, batch and time)")
+    out = make({"class": "flatten_batch", "from": x, "axis": dim, "batch_major": x.dims[0] == batch_dim},
+               [batch_dim, *x.dims[2:]], dtype=x.dtype)
+    flat = next(d for d in out.layer.output.dims if d.is_batch_dim())
+    out.dims = (flat, *x.dims[2:])
+    return out
+
+
+def _masks_as_indices(index: Any) -> Any:
+    """``index`` with each constant bool mask replaced by the integer indices of its true entries
+    (``x[:, keep]`` is ``x[:, keep.nonzero()[:, 0]]`` in torch too, one index per axis of the mask)."""
+    items = index if isinstance(index, tuple) else (index,)
+    if not any(isinstance(item, Tensor) and item.dtype is _dtype.bool for item in items):
+        return index
+    out: list[Any] = []
+    for item in items:
+        if not (isinstance(item, Tensor) and item.dtype is _dtype.bool):
+            out.append(item)
+        elif item.value is None or item._layer is not None:
+            raise UnsupportedOpError("indexing with a bool mask computed in the net is not supported (the number of "
+                                     "elements it selects depends on the data)")
+        else:
+            out += [value_tensor(positions, "int64", ctx().layer_name_for() + f".mask{len(out)}")
+                    for positions in np.nonzero(item.value)]
+    return tuple(out)
 
 
 @op("Tensor.select", "torch.select")

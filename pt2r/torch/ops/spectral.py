@@ -30,7 +30,7 @@ from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.dims import canonical
-from pt2r.torch.ops.build import ctx, make
+from pt2r.torch.ops.build import ctx, eval_layer, make
 from pt2r.torch.ops.creation import arange
 from pt2r.torch.ops.elementwise import combine, compute, size_scalar
 from pt2r.torch.ops.padding import pad
@@ -58,10 +58,8 @@ def along(x: Tensor, axis: int, body: str, out_dims: Dim | Sequence[Dim], dtype:
     others = [d for d in x.layer.output.dims if d != dim]
     dims = [*x.dims[:axis], *out_dims, *x.dims[axis + 1:]]
     last = "source(0, auto_convert=False, as_data=True).copy_compatible_to_dims_raw(axes0)"
-    return make({"class": "eval", "from": [x, *extra], "eval": f"(lambda v: {body})({last})",
-                 "eval_locals": {"axes0": [*others, dim]}, "out_type": {"dim_tags": others + out_dims,
-                                                                        "dtype": dtype.name}},
-                dims, dtype=dtype)
+    return eval_layer(f"(lambda v: {body})({last})", [x, *extra], dims, dtype, raw_dims=others + out_dims,
+                      eval_locals={"axes0": [*others, dim]})
 
 
 def _size(dim: Dim) -> int:
@@ -313,10 +311,8 @@ def view_as_real(input: Tensor) -> Tensor:  # noqa: A002
     _complex(input, "view_as_real")
     two = new_dim(2, "complex")
     # RETURNN has no layer for a complex tensor's parts; source(0) comes with a size-1 axis where ``two`` is
-    return make({"class": "eval", "from": [input], "eval": "tf.concat([tf.math.real(source(0)), "
-                 "tf.math.imag(source(0))], axis=-1)",
-                 "out_type": {"dim_tags": [*input.layer.output.dims, two], "dtype": "float32"}},
-                [*input.dims, two], dtype=_dtype.float32)
+    return eval_layer("tf.concat([tf.math.real(source(0)), tf.math.imag(source(0))], axis=-1)", [input],
+                      [*input.dims, two], _dtype.float32, raw_dims=[*input.layer.output.dims, two])
 
 
 def _part(name: str) -> Callable[[Tensor], Tensor]:
@@ -327,8 +323,7 @@ def _part(name: str) -> Callable[[Tensor], Tensor]:
             return input  # torch: the tensor itself
         _checked_dtype(input, name)
         # RETURNN's activation layer would keep the complex dtype: an eval layer of the float part
-        return make({"class": "eval", "from": [input], "eval": f"tf.math.{name}(source(0))",
-                     "out_type": {"dtype": "float32"}}, input.dims, dtype=_dtype.float32)
+        return eval_layer(f"tf.math.{name}(source(0))", [input], input.dims, _dtype.float32)
     part.__name__ = name
     return part
 

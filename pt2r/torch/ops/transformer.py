@@ -1,12 +1,15 @@
-"""Transformer encoders: nn.TransformerEncoderLayer, nn.TransformerEncoder, and
-``nn.Transformer.generate_square_subsequent_mask``.
+"""Transformers: nn.TransformerEncoderLayer, nn.TransformerEncoder, nn.TransformerDecoderLayer,
+nn.TransformerDecoder, nn.Transformer and its ``generate_square_subsequent_mask``.
 
-Both modules are torch leaves (nothing inside them is recorded), built here from
-the drop-in MultiheadAttention, Linear and LayerNorm as submodules, so their
-``named_parameters()`` are torch's (``layers.0.self_attn.in_proj_weight``) and
-bind to the trace. Eval semantics of torch's slow path, which its fast path
+All are torch leaves (nothing inside them is recorded), built here from the
+drop-in MultiheadAttention, Linear and LayerNorm as submodules, so their
+``named_parameters()`` are torch's (``layers.0.self_attn.in_proj_weight``,
+``decoder.layers.0.multihead_attn.out_proj.weight``) and bind to the trace.
+Eval semantics of torch's slow path, which its fast path
 (``torch._transformer_encoder_layer_fwd``) computes too; nothing is masked by
 sequence lengths, as torch attends to the padding frames unless a mask says so.
+Causal masks (``generate_square_subsequent_mask(x.shape[1])``) are built in the
+net from the time dim, so the exported net runs on other lengths.
 
 TransformerEncoder with a ``src_key_padding_mask`` can take torch's nested-tensor
 path, whose output (before the final norm) is 0 at padded positions instead of
@@ -17,13 +20,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pt2r.errors import UnsupportedOpError
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.nn.module import Module, ModuleList
-from pt2r.torch.ops.activation import gelu, relu
+from pt2r.torch.ops.activation import GELU, ReLU, gelu, relu
 from pt2r.torch.ops.attention import MultiheadAttention
-from pt2r.torch.ops.build import make, raw_axes
+from pt2r.torch.ops.build import eval_layer, raw_axes
 from pt2r.torch.ops.creation import full
 from pt2r.torch.ops.elementwise import triu
 from pt2r.torch.ops.linear import Linear, linear, retag
@@ -38,6 +41,29 @@ def _activation_name(activation: Any) -> str | None:
         if activation == name or activation is public(f"torch.nn.functional.{name}"):
             return name
     return None
+
+
+def _activation_fn(activation: Any) -> Any:
+    """The activation as torch's layers keep it: "relu"/"gelu" as the functions, any other callable as it is
+    (the drop-in's, called on drop-in tensors: ``torch.tanh``, a module, the model's own function)."""
+    name = _activation_name(activation)
+    if name is not None:
+        return relu if name == "relu" else gelu
+    if isinstance(activation, str) or not callable(activation):
+        raise ModelError(f"activation should be relu/gelu, not {activation}")
+    return activation
+
+
+def _refuse_training_dropout(layer: Module) -> None:
+    if layer.training and layer.dropout_p:
+        raise UnsupportedOpError(f"{type(layer).__name__} with dropout={layer.dropout_p} in training mode "
+                                 "(random) is not supported: call .eval() on the model")
+
+
+def _feed_forward(layer: Module, x: Tensor) -> Tensor:
+    """``linear2(activation(linear1(x)))`` of an encoder or decoder layer."""
+    hidden = layer.activation(linear(x, layer.linear1.weight, layer.linear1.bias))
+    return linear(hidden, layer.linear2.weight, layer.linear2.bias)
 
 
 @module("torch.nn.TransformerEncoderLayer")
@@ -59,8 +85,11 @@ class TransformerEncoderLayer(Module):
         self.norm_first, self.dropout_p = norm_first, dropout
         self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
         self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.activation = activation
-        self.activation_relu_or_gelu = {"relu": 1, "gelu": 2}.get(_activation_name(activation), 0)
+        self.activation = _activation_fn(activation)
+        # torch's fast-path flag (TransformerEncoder's nested-tensor path depends on it)
+        name = _activation_name(activation)
+        self.activation_relu_or_gelu = (1 if name == "relu" or isinstance(activation, ReLU) else
+                                        2 if name == "gelu" or isinstance(activation, GELU) else 0)
 
     def clone(self) -> TransformerEncoderLayer:
         copy = type(self)(**self._config)
@@ -69,30 +98,18 @@ class TransformerEncoderLayer(Module):
 
     def forward(self, src: Tensor, src_mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None,
                 is_causal: bool = False) -> Tensor:
-        activation = _activation_name(self.activation)
-        if activation is None:
-            what = getattr(self.activation, "__qualname__", None) or repr(self.activation)
-            raise UnsupportedOpError(f"TransformerEncoderLayer with activation {what} is not supported (only 'relu', "
-                                     f"'gelu', F.relu, F.gelu)")
-        if self.training and self.dropout_p:
-            raise UnsupportedOpError(f"TransformerEncoderLayer with dropout={self.dropout_p} in training mode "
-                                     "(random) is not supported: call .eval() on the model")
+        _refuse_training_dropout(self)
 
         def self_attention(x: Tensor) -> Tensor:
             return self.self_attn(x, x, x, attn_mask=src_mask, key_padding_mask=src_key_padding_mask,
                                   need_weights=False, is_causal=is_causal)[0]
 
-        def feed_forward(x: Tensor) -> Tensor:
-            hidden = linear(x, self.linear1.weight, self.linear1.bias)
-            hidden = relu(hidden) if activation == "relu" else gelu(hidden)
-            return linear(hidden, self.linear2.weight, self.linear2.bias)
-
         x = src
         if self.norm_first:
             x = x + self_attention(self.norm1(x))
-            return x + feed_forward(self.norm2(x))
+            return x + _feed_forward(self, self.norm2(x))
         x = self.norm1(x + self_attention(x))
-        return self.norm2(x + feed_forward(x))
+        return self.norm2(x + _feed_forward(self, x))
 
 
 def _nested_zeros(x: Tensor, padding: Tensor) -> Tensor:
@@ -110,8 +127,8 @@ def _nested_zeros(x: Tensor, padding: Tensor) -> Tensor:
     aligned = f"(lambda k: tf.reduce_all(tf.equal(k, tf.math.cumprod(k, axis={time_axis}))))({raw})"
     padded = "tf.not_equal(tf.cast(source(1), 'float32'), 0.0)"
     expr = f"tf.where(tf.logical_and({aligned}, {padded}), tf.zeros_like(source(0)), source(0))"
-    return make({"class": "eval", "from": [x, padding], "eval": expr, "out_type": {"dtype": x.dtype.name},
-                 "allow_broadcast_all_sources": True}, x.dims, dtype=x.dtype, name=aux_name("nested_zeros"))
+    return eval_layer(expr, [x, padding], x.dims, x.dtype, name=aux_name("nested_zeros"),
+                      allow_broadcast_all_sources=True)
 
 
 @module("torch.nn.TransformerEncoder")
@@ -152,17 +169,138 @@ class TransformerEncoder(Module):
         return output
 
 
+@module("torch.nn.TransformerDecoderLayer")
+class TransformerDecoderLayer(Module):
+    """Self-attention block (over ``tgt``), cross-attention block (queries from it, keys and values from
+    ``memory``) and feed-forward block, each with a residual and a LayerNorm after it (``norm_first=False``)
+    or before it on the block's input (``norm_first=True``)."""
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: Any = "relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
+                 norm_first: bool = False, bias: bool = True, device: Any = None, dtype: Any = None):
+        super().__init__()
+        #: the constructor's arguments, for TransformerDecoder's copies (torch deep-copies the layer)
+        self._config = dict(d_model=d_model, nhead=nhead, dim_feedforward=dim_feedforward, dropout=dropout,
+                            activation=activation, layer_norm_eps=layer_norm_eps, batch_first=batch_first,
+                            norm_first=norm_first, bias=bias)
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first)
+        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                 batch_first=batch_first)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias)
+        self.norm_first, self.dropout_p = norm_first, dropout
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.activation = _activation_fn(activation)
+
+    def clone(self) -> TransformerDecoderLayer:
+        copy = type(self)(**self._config)
+        copy.train(self.training)
+        return copy
+
+    def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Tensor | None = None,
+                memory_mask: Tensor | None = None, tgt_key_padding_mask: Tensor | None = None,
+                memory_key_padding_mask: Tensor | None = None, tgt_is_causal: bool = False,
+                memory_is_causal: bool = False) -> Tensor:
+        _refuse_training_dropout(self)
+
+        def self_attention(x: Tensor) -> Tensor:
+            return self.self_attn(x, x, x, attn_mask=tgt_mask, key_padding_mask=tgt_key_padding_mask,
+                                  need_weights=False, is_causal=bool(tgt_is_causal))[0]
+
+        def cross_attention(x: Tensor) -> Tensor:
+            return self.multihead_attn(x, memory, memory, attn_mask=memory_mask,
+                                       key_padding_mask=memory_key_padding_mask, need_weights=False,
+                                       is_causal=bool(memory_is_causal))[0]
+
+        x = tgt
+        if self.norm_first:
+            x = x + self_attention(self.norm1(x))
+            x = x + cross_attention(self.norm2(x))
+            return x + _feed_forward(self, self.norm3(x))
+        x = self.norm1(x + self_attention(x))
+        x = self.norm2(x + cross_attention(x))
+        return self.norm3(x + _feed_forward(self, x))
+
+
+@module("torch.nn.TransformerDecoder")
+class TransformerDecoder(Module):
+    """The layers in turn (copies of ``decoder_layer``), each on the previous one's output and ``memory``,
+    then the optional final ``norm``."""
+
+    def __init__(self, decoder_layer: Module, num_layers: int, norm: Module | None = None):
+        super().__init__()
+        if not isinstance(decoder_layer, TransformerDecoderLayer):
+            raise UnsupportedOpError(f"TransformerDecoder of a {type(decoder_layer).__name__} (not an "
+                                     f"nn.TransformerDecoderLayer) is not supported")
+        self.layers = ModuleList([decoder_layer.clone() for _ in range(num_layers)])
+        self.num_layers, self.norm = num_layers, norm
+
+    def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Tensor | None = None,
+                memory_mask: Tensor | None = None, tgt_key_padding_mask: Tensor | None = None,
+                memory_key_padding_mask: Tensor | None = None, tgt_is_causal: bool | None = None,
+                memory_is_causal: bool = False) -> Tensor:
+        # tgt_is_causal=None: torch checks whether ``tgt_mask`` is causal, only to take the equivalent causal path
+        output = tgt
+        for layer in self.layers:
+            output = layer(output, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                           tgt_key_padding_mask=tgt_key_padding_mask,
+                           memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=bool(tgt_is_causal),
+                           memory_is_causal=memory_is_causal)
+        if self.norm is not None:
+            output = self.norm(output)
+        return output
+
+
 @module("torch.nn.Transformer")
 class Transformer(Module):
-    """Only the static ``generate_square_subsequent_mask``: torch computes it in Python from torch ops
-    called inside torch, so the trace has no call for it, and nor does this (pt2r code calls the
-    builders directly). The encoder-decoder module itself is refused."""
+    """The encoder (a TransformerEncoder with a final LayerNorm, or ``custom_encoder``) on ``src``, then the
+    decoder (a TransformerDecoder with a final LayerNorm, or ``custom_decoder``) on ``tgt`` and the encoder's
+    output."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        raise UnsupportedOpError("torch.nn.Transformer (the encoder-decoder module) is not supported; "
-                                 "nn.TransformerEncoder and Transformer.generate_square_subsequent_mask are")
+    def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6,
+                 num_decoder_layers: int = 6, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: Any = "relu", custom_encoder: Any = None, custom_decoder: Any = None,
+                 layer_norm_eps: float = 1e-5, batch_first: bool = False, norm_first: bool = False,
+                 bias: bool = True, device: Any = None, dtype: Any = None):
+        super().__init__()
+        layer_args = dict(d_model=d_model, nhead=nhead, dim_feedforward=dim_feedforward, dropout=dropout,
+                          activation=activation, layer_norm_eps=layer_norm_eps, batch_first=batch_first,
+                          norm_first=norm_first, bias=bias)
+        if custom_encoder is not None:
+            self.encoder = custom_encoder
+        else:
+            self.encoder = TransformerEncoder(TransformerEncoderLayer(**layer_args), num_encoder_layers,
+                                              LayerNorm(d_model, eps=layer_norm_eps, bias=bias))
+        if custom_decoder is not None:
+            self.decoder = custom_decoder
+        else:
+            self.decoder = TransformerDecoder(TransformerDecoderLayer(**layer_args), num_decoder_layers,
+                                              LayerNorm(d_model, eps=layer_norm_eps, bias=bias))
+        self.d_model, self.nhead, self.batch_first = d_model, nhead, batch_first
+
+    def forward(self, src: Tensor, tgt: Tensor, src_mask: Tensor | None = None, tgt_mask: Tensor | None = None,
+                memory_mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None,
+                tgt_key_padding_mask: Tensor | None = None, memory_key_padding_mask: Tensor | None = None,
+                src_is_causal: bool | None = None, tgt_is_causal: bool | None = None,
+                memory_is_causal: bool = False) -> Tensor:
+        batch_axis = 0 if self.batch_first else 1
+        if src.ndim == 3 and int(src.shape[batch_axis]) != int(tgt.shape[batch_axis]):
+            raise ModelError("the batch number of src and tgt must be equal")
+        if int(src.shape[-1]) != self.d_model or int(tgt.shape[-1]) != self.d_model:
+            raise ModelError("the feature number of src and tgt must be equal to d_model")
+        memory = self.encoder(src, mask=src_mask, src_key_padding_mask=src_key_padding_mask,
+                              is_causal=src_is_causal)
+        return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                            tgt_key_padding_mask=tgt_key_padding_mask,
+                            memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=tgt_is_causal,
+                            memory_is_causal=memory_is_causal)
 
     @staticmethod
     def generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = None) -> Tensor:
-        """(sz, sz): 0 on and below the diagonal, -inf above. ``sz`` may be a dynamic size (``x.shape[1]``)."""
+        """(sz, sz): 0 on and below the diagonal, -inf above. ``sz`` may be a dynamic size (``x.shape[1]``):
+        the mask is then built in the net from its dim. Torch computes it in Python from torch ops called
+        inside torch, so the trace has no call for it, and nor does this (pt2r code calls the builders
+        directly)."""
         return triu(full((sz, sz), float("-inf"), dtype=dtype or _dtype.float32), 1)

@@ -111,6 +111,8 @@ def _split_dims(d: Dim, sizes: list[int], hints: list[Any]) -> list[Dim]:
     if d.dimension is not None:
         return [new_dim(n, f"split{i}") for i, n in enumerate(sizes)]
     dynamic = [i for i, h in enumerate(hints) if isinstance(h, Dim) and h.dimension is None]
+    if len(dynamic) > 1 and all(isinstance(h, Dim) for h in hints):
+        return list(hints)  # every size given by a dim (``x.view(b, t2, t1)``, a relative shift): their padded sizes
     if not dynamic:
         dynamic = [i for i, h in enumerate(hints) if isinstance(h, str)]
     if len(dynamic) != 1:
@@ -234,6 +236,11 @@ def reshape(input: Tensor, shape: Sequence[Any]) -> Tensor:  # noqa: A002
     return reshape_to(input, list(shape))
 
 
+@op("Tensor.view_as", "Tensor.reshape_as")
+def view_as(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return reshape_to(input, list(other.shape))
+
+
 @op("Tensor.flatten", "torch.flatten")
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
     if input.ndim == 0:
@@ -329,7 +336,7 @@ def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:  # noqa: A00
 
 @op("Tensor.unsqueeze", "torch.unsqueeze")
 def unsqueeze(input: Tensor, dim: int) -> Tensor:  # noqa: A002
-    return insert(input, norm_axis(dim, input.ndim + 1), new_dim(1, "unsqueeze"))
+    return insert(input, norm_axis(dim, input.ndim + 1), new_dim(1, "unsqueeze")).sizes_from(input)
 
 
 @op("Tensor.squeeze", "torch.squeeze")
@@ -373,7 +380,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
     for pos, d in enumerate(targets):
         if d not in out.dims:
             out = insert(out, pos, d)
-    return as_view(out, targets) if out is not input else as_view(input, targets)
+    return (as_view(out, targets) if out is not input else as_view(input, targets)).sizes_from(input)
 
 
 @op("Tensor.broadcast_to", "torch.broadcast_to")

@@ -3,14 +3,14 @@
 Each function is a tiny model ``f(wrapped_import, x)``, x of shape (batch, time, 5), time dynamic.
 """
 
+from opcases import BATCH_MAJOR, TIME_MAJOR, Inputs, case, refused, torch_of
 
-def _torch(wrapped_import):
-    if wrapped_import:
-        return wrapped_import("torch")
-    import torch
-    return torch
+#: (batch, time, 5) and (time, batch, 5), time dynamic
+BM = Inputs("batch_major", (2, 9, 5), BATCH_MAJOR, lengths=[9, 5])
+TM = Inputs("time_major", (9, 2, 5), TIME_MAJOR, lengths=[9, 5])
 
 
+@case(["Tensor.__setitem__"], on=(BM, BM.lens, TM.lens))
 def setitem_slices(w, x):
     y = x * 2
     y[:, :, 0] = 0.0  # a feature
@@ -20,6 +20,7 @@ def setitem_slices(w, x):
     return y
 
 
+@case(["Tensor.__setitem__"], on=(BM, BM.lens), other_lengths=[[6] * 3, [13] * 3])
 def setitem_from_the_end(w, x):  # bounds relative to the time axis' own length
     y = x + 1
     t = x.shape[1]
@@ -29,6 +30,7 @@ def setitem_from_the_end(w, x):  # bounds relative to the time axis' own length
     return y
 
 
+@case(["Tensor.__setitem__", "Tensor.clone"], on=(BM, BM.lens))
 def setitem_mask(w, x):
     y = x.clone()
     y[x < 0] = 0.0
@@ -37,8 +39,9 @@ def setitem_mask(w, x):
     return y + x  # x itself is unchanged
 
 
+@case(["Tensor.clone", "Tensor.copy_", "Tensor.detach", "torch.clone"], on=(BM, BM.lens))
 def clone_detach_copy(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     y = x.clone()
     y.mul_(2)
     z = torch.zeros_like(x)
@@ -46,14 +49,16 @@ def clone_detach_copy(w, x):
     return x + y.detach() + z + torch.clone(x)
 
 
+@refused("assigning a tensor into a slice with a step is not supported", on=BM)
 def setitem_tensor_value_with_step(w, x):  # refused: a tensor into a slice with a step
     y = x * 1
     y[:, ::2] = x[:, ::2] * 2
     return y
 
 
+@case(["Tensor.__setitem__"], on=(BM, BM.lens), other_lengths=[[6] * 3, [13] * 3])
 def setitem_tensor_values(w, x):  # tensors into parts: broadcast to the part, placed by the slices' bounds
-    torch = _torch(w)
+    torch = torch_of(w)
     y = x * 1
     y[:, 0] = x[:, 1]  # a frame
     y[:, 2:5, 1:3] = torch.ones(2) * 7  # broadcast over frames
@@ -63,9 +68,19 @@ def setitem_tensor_values(w, x):  # tensors into parts: broadcast to the part, p
     return y
 
 
+@case(["Tensor.__setitem__"], on=(TM.lens,))
 def tm_setitem_tensor_values(w, x):  # x: (time, batch, 5)
     y = x * 1
     y[2:5] = x[:3] * 2
     y[:, :, 0] = x[:, :, 1]
     y[-1] = x[0, :, :1]
     return y
+
+
+@case(["Tensor.__setitem__"], on=(BM, BM.lens), other_lengths=[[4, 11, 7]], padding_compared=False)
+def assign_last_frames(w, x, seq_lens):  # transformers' attention-mask idiom
+    torch = torch_of(w)
+    mask = torch.zeros(x.shape[0], x.shape[1], dtype=torch.long)
+    mask[(torch.arange(x.shape[0]), seq_lens - 1)] = 1
+    mask = mask.flip([-1]).cumsum(-1).flip([-1]).bool()
+    return x * mask[:, :, None]

@@ -8,17 +8,18 @@ length. The module outputs (attention output and weights) are checked at the cal
 a tensor that uses both.
 """
 
+from opcases import BATCH_MAJOR, TIME_MAJOR, Inputs, case, refused, torch_of
 
-def _torch(wrapped_import):
-    if wrapped_import:
-        return wrapped_import("torch")
-    import torch
-    return torch
+#: (batch, time, 5) and (time, batch, 5), time dynamic
+BM = Inputs("batch_major", (2, 7, 5), BATCH_MAJOR, lengths=[7, 4])
+TM = Inputs("time_major", (7, 2, 5), TIME_MAJOR, lengths=[7, 4])
+#: a batch of one: batch axes recorded with size 1 still line up with the batch, not broadcast
+BATCH_OF_ONE = Inputs("batch_of_one", (1, 7, 5), BATCH_MAJOR)
 
 
 def _features(w, x, n=8):
     """x projected to ``n`` features (so that several heads divide them)."""
-    return _torch(w).nn.Linear(5, n)(x)
+    return torch_of(w).nn.Linear(5, n)(x)
 
 
 def _uses(out, weights, batch_first=True):
@@ -30,7 +31,7 @@ def _uses(out, weights, batch_first=True):
 def _positions(w, n_query, n_key):
     """Query and key positions as float (L, S) matrices, by outer products (a self-attention mask's two
     time axes must be two dims, which broadcasting ``pos[:, None]`` against ``pos[None, :]`` does not give)."""
-    torch = _torch(w)
+    torch = torch_of(w)
     rows = torch.einsum("l,s->ls", torch.arange(n_query).float(), torch.ones(n_key))
     cols = torch.einsum("l,s->ls", torch.ones(n_query), torch.arange(n_key).float())
     return rows, cols
@@ -44,21 +45,24 @@ def _causal(w, n_query, n_key):
 
 # -- MultiheadAttention --------------------------------------------------------------------------
 
+@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens), other_lengths=[[11, 6, 9]])
 def mha_self(w, x):
     h = _features(w, x)
-    out, weights = _torch(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, h, h)
+    out, weights = torch_of(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, h, h)
     return _uses(out, weights)
 
 
+@case(["torch.nn.MultiheadAttention"], on=(TM, TM.lens))
 def tm_mha_self(w, x):
     h = _features(w, x)
-    out, weights = _torch(w).nn.MultiheadAttention(8, 4)(h, h, h)
+    out, weights = torch_of(w).nn.MultiheadAttention(8, 4)(h, h, h)
     return _uses(out, weights, batch_first=False)
 
 
+@case(["torch.nn.MultiheadAttention"], on=(TM, TM.lens))
 def tm_mha_masks(w, x):
     """Time-major, a float (L, S) attn_mask (a distance penalty) and a float key_padding_mask (N, S)."""
-    torch = _torch(w)
+    torch = torch_of(w)
     h = _features(w, x)
     rows, cols = _positions(w, x.shape[0], x.shape[0])
     padding = x[..., 0].transpose(0, 1).clamp(max=0)
@@ -67,86 +71,97 @@ def tm_mha_masks(w, x):
     return _uses(out, weights, batch_first=False)
 
 
+@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
 def mha_one_head_no_bias(w, x):
-    out, weights = _torch(w).nn.MultiheadAttention(5, 1, bias=False, batch_first=True)(x, x, x)
+    out, weights = torch_of(w).nn.MultiheadAttention(5, 1, bias=False, batch_first=True)(x, x, x)
     return _uses(out, weights)
 
 
+@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
 def mha_cross(w, x):
     """Keys and values from every second frame of x: key length ceil(T / 2)."""
     h = _features(w, x)
     memory = h[:, ::2]
-    out, weights = _torch(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, memory, memory)
+    out, weights = torch_of(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, memory, memory)
     return _uses(out, weights)
 
 
+@case(["torch.nn.MultiheadAttention"], on=(TM, TM.lens))
 def tm_mha_cross(w, x):
     h = _features(w, x)
     memory = h[1:] * 0.5
-    out, weights = _torch(w).nn.MultiheadAttention(8, 2)(h, memory, memory)
+    out, weights = torch_of(w).nn.MultiheadAttention(8, 2)(h, memory, memory)
     return _uses(out, weights, batch_first=False)
 
 
+@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
 def mha_kdim_vdim(w, x):
     """Separate q/k/v projection weights: keys of 3 features, values of 4."""
     h = _features(w, x)
-    out, weights = _torch(w).nn.MultiheadAttention(8, 2, kdim=3, vdim=4, batch_first=True)(h, x[..., :3], x[..., 1:])
+    out, weights = torch_of(w).nn.MultiheadAttention(8, 2, kdim=3, vdim=4, batch_first=True)(h, x[..., :3], x[..., 1:])
     return _uses(out, weights)
 
 
+@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
 def mha_weights_per_head(w, x):
     h = _features(w, x)
-    out, weights = _torch(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, h, h, average_attn_weights=False)
+    out, weights = torch_of(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, h, h, average_attn_weights=False)
     return out + weights.amax((1, 3)).unsqueeze(-1)
 
 
+@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
 def mha_no_weights(w, x):
     h = _features(w, x)
-    out, weights = _torch(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, h, h, need_weights=False)
+    out, weights = torch_of(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, h, h, need_weights=False)
     assert weights is None
     return out
 
 
+@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
 def mha_key_padding_mask(w, x):
     """A bool key_padding_mask from the data (True: ignored), with and without weights."""
     h = _features(w, x)
-    mha = _torch(w).nn.MultiheadAttention(8, 2, batch_first=True)
+    mha = torch_of(w).nn.MultiheadAttention(8, 2, batch_first=True)
     ignored = x[..., 0] > 1.0
     out, weights = mha(h, h, h, key_padding_mask=ignored)
     out2, _ = mha(h, h, h, key_padding_mask=ignored, need_weights=False)
     return _uses(out, weights) + out2
 
 
+@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
 def mha_float_key_padding_mask(w, x):
     h = _features(w, x)
-    out, weights = _torch(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, h, h,
+    out, weights = torch_of(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, h, h,
                                                                           key_padding_mask=x[..., 0].clamp(max=0))
     return _uses(out, weights)
 
 
+@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
 def mha_causal(w, x):
     """is_causal with its mask: the SDPA path masks by position (need_weights=False), the other uses the mask."""
     h = _features(w, x)
-    mha = _torch(w).nn.MultiheadAttention(8, 2, batch_first=True)
+    mha = torch_of(w).nn.MultiheadAttention(8, 2, batch_first=True)
     mask = _causal(w, x.shape[1], x.shape[1])
     out, _ = mha(h, h, h, attn_mask=mask, is_causal=True, need_weights=False)
     out2, weights = mha(h, h, h, attn_mask=mask, is_causal=True)
     return out + _uses(out2, weights)
 
 
+@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens), other_lengths=[[11, 6, 9]])
 def mha_cross_mask_and_padding(w, x):
     """A 2-d bool attn_mask (L, S) with a bool key_padding_mask, merged as torch merges them."""
     h = _features(w, x)
     memory = h[:, ::2]
     mask = _causal(w, x.shape[1], memory.shape[1])
-    out, weights = _torch(w).nn.MultiheadAttention(8, 2, batch_first=True)(
+    out, weights = torch_of(w).nn.MultiheadAttention(8, 2, batch_first=True)(
         h, memory, memory, attn_mask=mask, key_padding_mask=memory[..., 0] > 1.0)
     return _uses(out, weights)
 
 
+@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
 def mha_mask_3d(w, x):
     """A (batch * heads, L, S) bool mask from the data: the heads' masks of one batch entry are adjacent."""
-    torch = _torch(w)
+    torch = torch_of(w)
     h = _features(w, x)
     forbidden = torch.einsum("btf,bsf->bts", x, x) < -1.0  # never the diagonal: no row fully masked
     b, l, s = forbidden.shape
@@ -155,16 +170,18 @@ def mha_mask_3d(w, x):
     return _uses(out, weights)
 
 
+@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
 def mha_float_mask_3d_one_head(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     bias = torch.einsum("btf,bsf->bts", x, x).clamp(max=0) * 0.5
     out, weights = torch.nn.MultiheadAttention(5, 1, batch_first=True)(x, x, x, attn_mask=bias)
     return _uses(out, weights)
 
 
+@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
 def mha_eval_fast_path(w, x):
     """Eval mode without gradients: torch takes its fused fast path (_native_multi_head_attention)."""
-    torch = _torch(w)
+    torch = torch_of(w)
     h = _features(w, x)
     mha = torch.nn.MultiheadAttention(8, 2, dropout=0.1, batch_first=True).eval()
     with torch.no_grad():
@@ -174,42 +191,48 @@ def mha_eval_fast_path(w, x):
 
 # -- scaled_dot_product_attention ----------------------------------------------------------------
 
+@case(["torch.nn.functional.scaled_dot_product_attention"], on=(BM, BM.lens))
 def sdpa(w, x):
-    return _torch(w).nn.functional.scaled_dot_product_attention(x, x, x)
+    return torch_of(w).nn.functional.scaled_dot_product_attention(x, x, x)
 
 
+@case(["torch.nn.functional.scaled_dot_product_attention"], on=(BM, BM.lens))
 def sdpa_heads(w, x):
     """(B, H, T, D) from a view of projected features, back to (B, T, H * D)."""
-    torch = _torch(w)
+    torch = torch_of(w)
     b, t, _ = x.shape
     q, k, v = (_features(w, x).view(b, t, 2, 4).transpose(1, 2) for _ in range(3))
     out = torch.nn.functional.scaled_dot_product_attention(q, k, v, scale=0.3)
     return out.transpose(1, 2).reshape(b, t, 8)
 
 
+@case(["torch.nn.functional.scaled_dot_product_attention"], on=(BM, BM.lens))
 def sdpa_cross(w, x):
     memory = x[:, ::2] * 2.0
-    return _torch(w).nn.functional.scaled_dot_product_attention(x, memory, memory[..., 1:])
+    return torch_of(w).nn.functional.scaled_dot_product_attention(x, memory, memory[..., 1:])
 
 
+@case(["torch.nn.functional.scaled_dot_product_attention"], on=(BM, BM.lens), other_lengths=[[11, 6, 9]])
 def sdpa_causal(w, x):
-    F = _torch(w).nn.functional  # noqa: N806
+    F = torch_of(w).nn.functional  # noqa: N806
     memory = x[:, 1:]
     return F.scaled_dot_product_attention(x, x, x, is_causal=True) + \
         F.scaled_dot_product_attention(x, memory, memory, is_causal=True)
 
 
+@case(["Tensor.logical_not", "torch.nn.functional.scaled_dot_product_attention"], on=(BM, BM.lens))
 def sdpa_bool_mask(w, x):
     """A bool mask (True: attends), broadcast over the batch; its first row attends nowhere (torch: zeros)."""
-    torch = _torch(w)
+    torch = torch_of(w)
     allowed = _causal(w, x.shape[1], x.shape[1]).logical_not()
     first_row_off = torch.arange(x.shape[1])[:, None] > 0
     return torch.nn.functional.scaled_dot_product_attention(x, x, x, attn_mask=allowed & first_row_off)
 
 
+@case(["torch.nn.functional.scaled_dot_product_attention"], on=(BM, BM.lens))
 def sdpa_float_mask(w, x):
     """A float (B, 1, L, S) mask broadcast over heads."""
-    torch = _torch(w)
+    torch = torch_of(w)
     q = x[:, None]  # (B, 1, T, 5)
     bias = torch.einsum("btf,bsf->bts", x, x).clamp(max=0)[:, None]
     return torch.nn.functional.scaled_dot_product_attention(q, q * 0.5, q, attn_mask=bias)
@@ -217,21 +240,25 @@ def sdpa_float_mask(w, x):
 
 # -- refused -------------------------------------------------------------------------------------
 
+@refused("dropout_p=0.1 .random dropout..*not supported", on=BM)
 def sdpa_dropout(w, x):
-    return _torch(w).nn.functional.scaled_dot_product_attention(x, x, x, dropout_p=0.1)
+    return torch_of(w).nn.functional.scaled_dot_product_attention(x, x, x, dropout_p=0.1)
 
 
+@refused("enable_gqa=True.*not supported", on=BM)
 def sdpa_gqa(w, x):
     q = x[:, None].expand(-1, 2, -1, -1)
-    return _torch(w).nn.functional.scaled_dot_product_attention(q, x[:, None], x[:, None], enable_gqa=True)
+    return torch_of(w).nn.functional.scaled_dot_product_attention(q, x[:, None], x[:, None], enable_gqa=True)
 
 
+@refused("add_bias_kv.*not supported", on=BM)
 def mha_add_bias_kv(w, x):
-    return _torch(w).nn.MultiheadAttention(5, 1, add_bias_kv=True, batch_first=True)(x, x, x)[0]
+    return torch_of(w).nn.MultiheadAttention(5, 1, add_bias_kv=True, batch_first=True)(x, x, x)[0]
 
 
+@refused("dropout=0.5 in training mode.*not supported", on=BM)
 def mha_training_dropout(w, x):
-    return _torch(w).nn.MultiheadAttention(5, 1, dropout=0.5, batch_first=True)(x, x, x)[0]
+    return torch_of(w).nn.MultiheadAttention(5, 1, dropout=0.5, batch_first=True)(x, x, x)[0]
 
 
 # -- F.multi_head_attention_forward --------------------------------------------------------------
@@ -240,7 +267,7 @@ def mha_training_dropout(w, x):
 
 def _mhaf(w, query, key, value, **kwargs):
     """F.multi_head_attention_forward with 2 heads over 8 features, packed in-projection (24, 8)."""
-    torch = _torch(w)
+    torch = torch_of(w)
     in_proj, out_proj = torch.nn.Linear(8, 24), torch.nn.Linear(8, 8)
     args = dict(in_proj_weight=in_proj.weight, in_proj_bias=in_proj.bias, bias_k=None, bias_v=None,
                 add_zero_attn=False, dropout_p=0.0, out_proj_weight=out_proj.weight, out_proj_bias=out_proj.bias,
@@ -254,22 +281,25 @@ def _tm(w, x):
     return _features(w, x).transpose(0, 1)
 
 
+@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM, BM.lens))
 def mhaf_packed(w, x):
     h = _tm(w, x)
     out, weights = _mhaf(w, h, h, h)
     return _uses(out, weights, batch_first=False).transpose(0, 1)
 
 
+@case(["torch.nn.functional.multi_head_attention_forward"], on=(TM, TM.lens))
 def tm_mhaf_packed(w, x):
     h = _features(w, x)
     out, weights = _mhaf(w, h, h, h)
     return _uses(out, weights, batch_first=False)
 
 
+@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM, BM.lens, BATCH_OF_ONE), other_lengths=[[11, 6, 9]])
 def mhaf_separate_weights(w, x):
     """As WavLM calls it: an empty in_proj_weight, separate q/k/v weights, the biases concatenated, a bool
     key_padding_mask and a float (batch * heads, L, S) attn_mask; weights broadcast to every head."""
-    torch = _torch(w)
+    torch = torch_of(w)
     h = _tm(w, x)
     q, k, v = torch.nn.Linear(8, 8), torch.nn.Linear(8, 8), torch.nn.Linear(8, 8)
     bias = torch.einsum("btf,bsf->bts", x, x).clamp(max=0) * 0.3
@@ -282,9 +312,10 @@ def mhaf_separate_weights(w, x):
     return out.transpose(0, 1) + weights.amax((1, 3)).unsqueeze(-1)
 
 
+@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM, BM.lens))
 def mhaf_cross_kdim_vdim(w, x):
     """Separate weights for keys of 3 and values of 4 features, from every second frame (length ceil(T / 2))."""
-    torch = _torch(w)
+    torch = torch_of(w)
     h, memory = _tm(w, x), x[:, ::2].transpose(0, 1)
     q, k, v = torch.nn.Linear(8, 8), torch.nn.Linear(3, 8), torch.nn.Linear(4, 8)
     out, weights = _mhaf(w, h, memory[..., :3], memory[..., 1:], use_separate_proj_weight=True,
@@ -292,6 +323,7 @@ def mhaf_cross_kdim_vdim(w, x):
     return _uses(out, weights, batch_first=False).transpose(0, 1)
 
 
+@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM, BM.lens))
 def mhaf_masks_without_weights(w, x):
     """need_weights=False (torch's SDPA path) with a 2-d bool attn_mask and a float key_padding_mask; and per-head
     weights with the same masks."""
@@ -304,6 +336,7 @@ def mhaf_masks_without_weights(w, x):
     return (out + out2).transpose(0, 1) + weights.amax((1, 3)).unsqueeze(-1)
 
 
+@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM, BM.lens))
 def mhaf_causal(w, x):
     """is_causal with its mask: without weights masked by position, with weights by the mask."""
     h = _tm(w, x)
@@ -313,18 +346,20 @@ def mhaf_causal(w, x):
     return (out + _uses(out2, weights, batch_first=False)).transpose(0, 1)
 
 
+@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM, BM.lens))
 def mhaf_dropout_outside_training(w, x):
     h = _tm(w, x)
     out, weights = _mhaf(w, h, h, h, dropout_p=0.5, training=False)
     return _uses(out, weights, batch_first=False).transpose(0, 1)
 
 
+@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM, BM.lens, BATCH_OF_ONE), other_lengths=[[11, 6, 9]])
 def wavlm_gated_position_bias(w, x):
     """WavLM's attention: log-bucketed relative positions from ``arange(t)``, an embedding per head, repeated
     over the batch and merged with the heads, gated by GRU-style gates from the input, the attn_mask of
     F.multi_head_attention_forward (separate weights); the averaged weights broadcast to every head."""
     import math
-    torch = _torch(w)
+    torch = torch_of(w)
     heads, num_buckets, max_distance = 2, 20, 50
     h = _features(w, x)
     bsz, t, _ = h.shape
@@ -355,12 +390,28 @@ def wavlm_gated_position_bias(w, x):
     return out.transpose(0, 1) + weights.amax((1, 3)).unsqueeze(-1)
 
 
+@refused("bias_k/bias_v or add_zero_attn.*not supported", on=BM)
 def mhaf_bias_kv(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     h = _tm(w, x)
     return _mhaf(w, h, h, h, bias_k=torch.zeros(1, 1, 8), bias_v=torch.zeros(1, 1, 8))[0]
 
 
+@refused("dropout_p=0.5 and training=True.*not supported", on=BM)
 def mhaf_training_dropout(w, x):
     h = _tm(w, x)
     return _mhaf(w, h, h, h, dropout_p=0.5, training=True, need_weights=False)[0]
+
+
+@case(["torch.nn.Embedding", "torch.einsum"], on=(BM, BM.lens), other_lengths=[[11, 6, 9]])
+def shaw_relative_attention(w, x):
+    """Shaw-style relative positions: a (T, T) matrix of clamped distances looks up an embedding, which
+    the queries meet as extra keys (the core of Conformer-era relative attention)."""
+    torch = torch_of(w)
+    max_dist = 3
+    h = _features(w, x)
+    t = h.shape[1]
+    rel = torch.arange(t)[None, :] - torch.arange(t)[:, None]
+    rel_emb = torch.nn.Embedding(2 * max_dist + 1, 8)(rel.clamp(-max_dist, max_dist) + max_dist)  # (T, T, 8)
+    scores = torch.einsum("btd,bsd->bts", h, h) + torch.einsum("btd,tsd->bts", h, rel_emb)
+    return torch.einsum("bts,bsd->btd", scores.softmax(-1), h)

@@ -7,16 +7,15 @@ frames (and the targets computed from them) as torch does. Targets are computed 
 the input (``argmax``, comparisons), so every loss is built as layers, not folded to its record.
 """
 
+from opcases import BATCH_MAJOR, TIME_MAJOR, Inputs, case, refused, torch_of
 
-def _torch(wrapped_import):
-    if wrapped_import:
-        return wrapped_import("torch")
-    import torch
-    return torch
+#: (batch, time, 5) and (time, batch, 5), time dynamic
+BM = Inputs("batch_major", (2, 7, 5), BATCH_MAJOR, lengths=[7, 4])
+TM = Inputs("time_major", (7, 2, 5), TIME_MAJOR, lengths=[7, 4])
 
 
 def _F(w):  # noqa: N802
-    return _torch(w).nn.functional
+    return torch_of(w).nn.functional
 
 
 def _classes(x):
@@ -31,6 +30,7 @@ def _with_ignored(torch, x, ignore=-100):
 
 # -- pointwise losses ------------------------------------------------------------------------------
 
+@case(["torch.nn.functional.l1_loss", "torch.nn.functional.mse_loss"], on=(BM, BM.lens))
 def mse_l1(w, x):
     F = _F(w)  # noqa: N806
     t = x.tanh()
@@ -38,6 +38,7 @@ def mse_l1(w, x):
         + F.l1_loss(x, t, reduction="sum") + F.mse_loss(x, t, reduction="none") * F.l1_loss(x, t, reduction="none")
 
 
+@case(["Tensor.mean", "Tensor.sum", "torch.nn.functional.l1_loss", "torch.nn.functional.mse_loss"], on=(BM, BM.lens))
 def mse_l1_broadcast_legacy(w, x):
     """A broadcast target (torch warns, then broadcasts); the deprecated size_average/reduce pair."""
     F = _F(w)  # noqa: N806
@@ -45,6 +46,7 @@ def mse_l1_broadcast_legacy(w, x):
     return F.mse_loss(x, mean) + F.l1_loss(x, mean, size_average=False) + F.mse_loss(x, mean, reduce=False).sum(-1)
 
 
+@case(["torch.nn.functional.mse_loss"], on=(BM, BM.lens))
 def mse_weighted(w, x):
     """mse_loss's weight (torch >= 2.6). Not l1_loss's: torch drops it when a torch function mode
     is active, so the record phase sees its traced run differ from the plain one."""
@@ -55,13 +57,15 @@ def mse_weighted(w, x):
         + F.mse_loss(x, t, reduction="none", weight=weight)
 
 
+@case(["torch.nn.L1Loss", "torch.nn.MSELoss"], on=(BM, BM.lens))
 def loss_modules(w, x):
-    nn = _torch(w).nn
+    nn = torch_of(w).nn
     t = x.tanh()
     return nn.MSELoss()(x, t) + nn.L1Loss(reduction="sum")(x, t) + nn.MSELoss(reduction="none")(x, t) \
         + nn.L1Loss(size_average=False)(x, t)
 
 
+@case(["torch.nn.functional.kl_div"], on=(BM, BM.lens))
 def kl_div(w, x):
     F = _F(w)  # noqa: N806
     logp, q = F.log_softmax(x, -1), F.softmax(x * 2.0, -1)
@@ -69,6 +73,7 @@ def kl_div(w, x):
         + F.kl_div(logp, q, reduction="none")
 
 
+@case(["torch.nn.functional.kl_div"], on=(BM, BM.lens))
 def kl_div_log_target_zeros(w, x):
     """log_target; a target with zeros (xlogy: 0 there) and the legacy reduce=False."""
     F = _F(w)  # noqa: N806
@@ -77,8 +82,9 @@ def kl_div_log_target_zeros(w, x):
         + F.kl_div(logp, x.relu(), reduction="sum") + F.kl_div(logp, x.relu(), reduce=False)
 
 
+@case(["torch.nn.KLDivLoss"], on=(BM, BM.lens))
 def kl_div_module(w, x):
-    nn = _torch(w).nn
+    nn = torch_of(w).nn
     logp = nn.functional.log_softmax(x, -1)
     return nn.KLDivLoss(reduction="batchmean", log_target=True)(logp, logp * 0.5) \
         + nn.KLDivLoss(reduction="none")(logp, x.sigmoid())
@@ -86,6 +92,7 @@ def kl_div_module(w, x):
 
 # -- nll, cross entropy ----------------------------------------------------------------------------
 
+@case(["Tensor.argmax", "Tensor.mean", "Tensor.sum", "torch.nn.functional.nll_loss"], on=(BM, BM.lens))
 def nll_loss(w, x):
     """(N, C, T) and (N, C) inputs; reductions."""
     F = _F(w)  # noqa: N806
@@ -96,8 +103,9 @@ def nll_loss(w, x):
         + F.nll_loss(logp.transpose(1, 2), t, reduction="sum")
 
 
+@case(["Tensor.argmax", "Tensor.sum", "torch.nn.functional.nll_loss"], on=(BM, BM.lens))
 def nll_loss_ignore_weight(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     F = torch.nn.functional  # noqa: N806
     logp = F.log_softmax(x, -1).transpose(1, 2)
     t = _with_ignored(torch, x)
@@ -107,15 +115,17 @@ def nll_loss_ignore_weight(w, x):
         + F.nll_loss(logp, t, weight=weight, reduction="sum")
 
 
+@case(["Tensor.argmax", "Tensor.mean", "torch.nn.NLLLoss", "torch.nn.functional.nll_loss"], on=(BM, BM.lens))
 def nll_loss_module_vector(w, x):
     """The module with a weight buffer and ignore_index; a (C,) input with a 0-d random target."""
-    torch = _torch(w)
+    torch = torch_of(w)
     logp = torch.nn.functional.log_softmax(x, -1)
     loss = torch.nn.NLLLoss(weight=torch.tensor([0.5, 1.0, 2.0, 1.0, 0.25]), ignore_index=1)
     vector = torch.nn.functional.nll_loss(logp.mean((0, 1)), torch.randint(0, 5, ()))
     return loss(logp.transpose(1, 2), _classes(x)) + vector
 
 
+@case(["Tensor.argmax", "Tensor.mean", "torch.nn.functional.cross_entropy"], on=(BM, BM.lens))
 def cross_entropy(w, x):
     F = _F(w)  # noqa: N806
     t = _classes(x)
@@ -123,8 +133,9 @@ def cross_entropy(w, x):
         + F.cross_entropy(x.transpose(1, 2), t, reduction="none").mean(1) + F.cross_entropy(x.mean(1), t[:, -1])
 
 
+@case(["Tensor.argmax", "Tensor.sum", "torch.nn.functional.cross_entropy"], on=(BM, BM.lens))
 def cross_entropy_ignore_weight(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     F = torch.nn.functional  # noqa: N806
     logits = x.transpose(1, 2)
     t = _with_ignored(torch, x, ignore=-1)
@@ -133,8 +144,9 @@ def cross_entropy_ignore_weight(w, x):
         + F.cross_entropy(logits, t, weight=weight, ignore_index=-1, reduction="none").sum(-1)
 
 
+@case(["Tensor.argmax", "Tensor.sum", "torch.nn.functional.cross_entropy"], on=(BM, BM.lens))
 def cross_entropy_label_smoothing(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     F = torch.nn.functional  # noqa: N806
     logits = x.transpose(1, 2)
     t = _with_ignored(torch, x)
@@ -145,9 +157,10 @@ def cross_entropy_label_smoothing(w, x):
         + F.cross_entropy(logits, t, weight=weight, label_smoothing=0.1, reduction="none").sum(1)
 
 
+@case(["Tensor.mean", "Tensor.sum", "torch.nn.functional.cross_entropy"], on=(BM, BM.lens))
 def cross_entropy_probabilities(w, x):
     """Class-probability targets (a float target of the input's shape), with smoothing and weights."""
-    torch = _torch(w)
+    torch = torch_of(w)
     F = torch.nn.functional  # noqa: N806
     logits = x.transpose(1, 2)
     p = F.softmax(logits * 3.0, 1)
@@ -157,6 +170,7 @@ def cross_entropy_probabilities(w, x):
         + F.cross_entropy(x.mean(1), p.mean(2), weight=weight)
 
 
+@case(["Tensor.argmax", "torch.nn.functional.cross_entropy", "torch.nn.functional.nll_loss"], on=(BM, BM.lens, TM.lens))
 def cross_entropy_flat(w, x):
     """Flattened (B*T, C) logits with (B*T,) targets, as training code writes it (the batch merged with
     time). (Not added to a batch-shaped term: a sum over a merged batch axis then added to one is wrong in
@@ -166,22 +180,25 @@ def cross_entropy_flat(w, x):
     return F.cross_entropy(x.reshape(-1, 5), flat_target) * F.nll_loss(x.reshape(-1, 5), flat_target, reduction="sum")
 
 
+@case(["Tensor.argmax", "Tensor.argmin", "Tensor.sum", "torch.nn.functional.cross_entropy"], on=(BM, BM.lens, TM.lens))
 def cross_entropy_4d(w, x):
     """A (N, C, T, 3) input with (N, T, 3) targets."""
-    torch = _torch(w)
+    torch = torch_of(w)
     four = (x.unsqueeze(-1) * torch.tensor([1.0, -1.0, 2.0])).permute(0, 2, 1, 3)  # (B, 5, T, 3)
     return torch.nn.functional.cross_entropy(four, four.argmax(1), reduction="none").sum((1, 2)) \
         + torch.nn.functional.cross_entropy(four, four.argmin(1), label_smoothing=0.1)
 
 
+@case(["Tensor.mean", "torch.nn.functional.cross_entropy"], on=(BM,))
 def cross_entropy_random_target(w, x):
     """A random target (the replay takes it from the trace) for logits of a static first axis."""
-    torch = _torch(w)
+    torch = torch_of(w)
     return torch.nn.functional.cross_entropy(x.mean(0)[:3], torch.randint(0, 5, (3,)), reduction="none")
 
 
+@case(["Tensor.argmax", "Tensor.mean", "torch.nn.CrossEntropyLoss"], on=(BM, BM.lens))
 def cross_entropy_module(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     loss = torch.nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 0.5, 3.0, 1.5]), ignore_index=3,
                                      reduction="sum", label_smoothing=0.1)
     return loss(x.transpose(1, 2), _classes(x)) + torch.nn.CrossEntropyLoss()(x.mean(1), _classes(x)[:, 0])
@@ -189,21 +206,29 @@ def cross_entropy_module(w, x):
 
 # -- distances -------------------------------------------------------------------------------------
 
+@case(["torch.nn.functional.cosine_similarity", "torch.cosine_similarity"], on=(BM, BM.lens))
 def cosine_similarity(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     y = x.tanh() - 0.3
     F = torch.nn.functional  # noqa: N806
     return F.cosine_similarity(x, y, dim=-1).unsqueeze(-1) + torch.cosine_similarity(x, y).unsqueeze(1) \
         + F.cosine_similarity(x, y, 2, 10.0).unsqueeze(-1)
 
 
+@case(["torch.nn.functional.cosine_similarity"], on=(BM, BM.lens))
 def cosine_similarity_pairs(w, x):
     """(B, T, 1, 5) against (B, 1, T, 5): a time-by-time similarity matrix."""
-    return _torch(w).nn.functional.cosine_similarity(x.unsqueeze(2), x.unsqueeze(1), dim=-1)
+    return torch_of(w).nn.functional.cosine_similarity(x.unsqueeze(2), x.unsqueeze(1), dim=-1)
 
 
+@case([
+    "Tensor.mean",
+    "Tensor.sum",
+    "torch.nn.functional.pairwise_distance",
+    "torch.pairwise_distance",
+], on=(BM, BM.lens))
 def pairwise_distance(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     F = torch.nn.functional  # noqa: N806
     y = x.tanh()
     return F.pairwise_distance(x, y) + F.pairwise_distance(x, y, p=1.0) + F.pairwise_distance(x, y, float("inf")) \
@@ -211,8 +236,9 @@ def pairwise_distance(w, x):
         + F.pairwise_distance(x, x.mean(1, keepdim=True), keepdim=True).sum(-1) + F.pairwise_distance(x, x, 0.0)
 
 
+@case(["Tensor.mean", "Tensor.sum", "torch.nn.CosineSimilarity", "torch.nn.PairwiseDistance"], on=(BM, BM.lens))
 def distance_modules(w, x):
-    nn = _torch(w).nn
+    nn = torch_of(w).nn
     y = x.sigmoid()
     return nn.CosineSimilarity(dim=2)(x, y) + nn.PairwiseDistance(p=1.0, keepdim=True)(x, y).sum(-1) \
         + nn.CosineSimilarity()(x, y).mean(-1, keepdim=True) + nn.PairwiseDistance()(x, y)
@@ -220,21 +246,24 @@ def distance_modules(w, x):
 
 # -- scans -----------------------------------------------------------------------------------------
 
+@case(["Tensor.logcumsumexp", "torch.logcumsumexp"], on=(BM, BM.lens))
 def logcumsumexp(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     return x.logcumsumexp(1) + torch.logcumsumexp(x * 30.0, dim=-1) + x.logcumsumexp(0)
 
 
+@case(["Tensor.cummax", "torch.cummin"], on=(BM, BM.lens, TM.lens))
 def cummax_cummin(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     values, indices = x.cummax(1)
     low = torch.cummin(x, dim=-1)
     return values + indices + low.values * low.indices + x.cummax(0).indices + torch.cummin(x, 0)[0]
 
 
+@case(["Tensor.cummax", "Tensor.cummin", "torch.cummax"], on=(BM, BM.lens))
 def cummax_ties_nan(w, x):
     """Integers with ties (torch: the later position), NaNs (log of negatives: the NaN from there on)."""
-    torch = _torch(w)
+    torch = torch_of(w)
     ints = (x * 1.5).round().long()
     logs = x.log()
     up, down = torch.cummax(ints, 1), ints.cummin(-1)
@@ -243,39 +272,44 @@ def cummax_ties_nan(w, x):
 
 # -- median, nansum, count_nonzero -----------------------------------------------------------------
 
+@case(["Tensor.median", "torch.median"], on=(BM, BM.lens, TM.lens))
 def median(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     values, indices = x.median(1)
     kept = torch.median(x, dim=-1, keepdim=True)
     return (values + indices).unsqueeze(1) + kept.values * kept.indices + x.median() + torch.median(x, 0).values
 
 
+@case(["Tensor.median", "torch.median"], on=(BM, BM.lens))
 def median_nan_int(w, x):
     """NaN where there is one (its first position, as torch); integers (values only: tied indices differ)."""
-    torch = _torch(w)
+    torch = torch_of(w)
     logs = x.log()
     ints = (x * 2.0).round().int()
     return logs.median(1).values.unsqueeze(1) + logs.median(-1).indices.unsqueeze(-1) + logs.median() \
         + ints.median(1).values.unsqueeze(1) + torch.median(ints)
 
 
+@case(["Tensor.nansum", "Tensor.sum", "torch.nansum"], on=(BM, BM.lens))
 def nansum(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     logs = x.log()
     return logs.nansum(1) + torch.nansum(logs, dim=(1, 2), keepdim=True).sum(-1) + logs.nansum() \
         + torch.nansum(logs, -1, dtype=torch.float64).sum(-1, keepdim=True) + (x > 0).int().nansum(1)
 
 
+@case(["Tensor.count_nonzero", "Tensor.sum", "torch.count_nonzero"], on=(BM, BM.lens))
 def count_nonzero(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     r = x.relu()
     return r.count_nonzero(1) + torch.count_nonzero(r, dim=(1, 2)).unsqueeze(-1) + torch.count_nonzero(r) \
         + (x > 0.5).count_nonzero(-1).sum(-1, keepdim=True)
 
 
+@case(["Tensor.amax", "Tensor.mean", "Tensor.sum", "torch.linalg.norm"], on=(BM, BM.lens))
 def linalg_norm(w, x):
     """Vector norms over one dim or all; matrix norms over two dims and of a 2-d input."""
-    torch = _torch(w)
+    torch = torch_of(w)
     la = torch.linalg
     inf = float("inf")
     vec = la.norm(x, dim=-1) + la.norm(x, 1, 1).sum(-1, keepdim=True) + la.norm(x, inf, -1) + la.norm(x, -inf, (2,)) \
@@ -288,15 +322,17 @@ def linalg_norm(w, x):
         + la.norm(x, 2, -1, True, dtype=torch.float64).squeeze(-1)
 
 
+@case(["torch.linalg.norm", "torch.linalg.vector_norm"], on=(BM, BM.lens))
 def vector_norm(w, x):
     """torch.linalg.vector_norm (reduce.py's builder) beside linalg.norm."""
-    la = _torch(w).linalg
+    la = torch_of(w).linalg
     return la.vector_norm(x, dim=(1, 2)) - la.norm(x, dim=(1, 2))
 
 
+@case(["Tensor.rot90", "torch.rot90"], on=(BM, BM.lens))
 def rot90(w, x):
     """(B, T, 5): rotations in the (T, 5) plane (k=3 flips time, padding frames included) and (5, T)."""
-    torch = _torch(w)
+    torch = torch_of(w)
     xt = x.transpose(1, 2)  # (B, 5, T)
     return torch.rot90(x, 1, (1, 2)) + x.rot90(-1, [1, 2]) + torch.rot90(xt, 2, (1, 2)) \
         + x.rot90(4, (1, 2)).transpose(1, 2) + xt.rot90(0, (1, 2)) + torch.rot90(xt, 1, (2, 1)).transpose(1, 2)
@@ -304,6 +340,15 @@ def rot90(w, x):
 
 # -- time-major input (time, batch, 5) -------------------------------------------------------------
 
+@case([
+    "Tensor.argmax",
+    "Tensor.sum",
+    "torch.nn.functional.cosine_similarity",
+    "torch.nn.functional.cross_entropy",
+    "torch.nn.functional.kl_div",
+    "torch.nn.functional.mse_loss",
+    "torch.nn.functional.nll_loss",
+], on=(TM.lens,))
 def tm_losses(w, x):
     """KL's batchmean divides by the padded time size; cross entropy over (B, C, T)."""
     F = _F(w)  # noqa: N806
@@ -314,8 +359,18 @@ def tm_losses(w, x):
         + F.cosine_similarity(x, x.tanh(), dim=0).sum()
 
 
+@case([
+    "Tensor.count_nonzero",
+    "Tensor.cummax",
+    "Tensor.logcumsumexp",
+    "Tensor.median",
+    "Tensor.nansum",
+    "torch.cummin",
+    "torch.linalg.norm",
+    "torch.rot90",
+], on=(TM.lens,))
 def tm_scans(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     values, indices = x.cummax(0)
     return x.logcumsumexp(0) + values * indices + torch.cummin(x, 0).indices + x.median(0).values \
         + x.median(0, keepdim=True).indices + x.log().nansum(0) + x.relu().count_nonzero(0) \
@@ -324,18 +379,116 @@ def tm_scans(w, x):
 
 # -- refused ---------------------------------------------------------------------------------------
 
+@refused("along a dim that one operand broadcasts.*not supported", on=BM)
 def cosine_similarity_broadcast_dim(w, x):
-    return _torch(w).nn.functional.cosine_similarity(x.mean(1, keepdim=True), x, dim=1)
+    return torch_of(w).nn.functional.cosine_similarity(x.mean(1, keepdim=True), x, dim=1)
 
 
+@refused("ord='nuc'.*not supported", on=BM)
 def linalg_norm_nuclear(w, x):
-    return _torch(w).linalg.norm(x, "nuc", (1, 2))
+    return torch_of(w).linalg.norm(x, "nuc", (1, 2))
 
 
+@refused("ord=2 over two dims.*not supported", on=BM)
 def linalg_norm_two(w, x):
-    return _torch(w).linalg.norm(x, 2, (1, 2))
+    return torch_of(w).linalg.norm(x, 2, (1, 2))
 
 
+@refused("dynamic class axis.*not supported", on=BM)
 def cross_entropy_dynamic_classes(w, x):
     """Classes on the dynamic axis (axis 1 of (B, T, 5))."""
-    return _torch(w).nn.functional.cross_entropy(x, x.argmax(1))
+    return torch_of(w).nn.functional.cross_entropy(x, x.argmax(1))
+
+
+# -- CTC: log_probs (time, batch, 5 classes), the input lengths from ``seq_lens`` or the time size -----------
+
+def _log_probs(w, x, time_major=False):
+    return (x if time_major else x.transpose(0, 1)).log_softmax(-1)
+
+
+@case(["Tensor.sum", "torch.nn.functional.ctc_loss"], on=(BM, BM.lens), other_lengths=[[10, 5]])
+def ctc_loss_padded(w, x, seq_lens):
+    """Padded constant targets, constant target lengths, the input lengths are the sequence lengths; the default
+    mean (per target length, then over the batch), sum and none."""
+    torch = torch_of(w)
+    F = _F(w)  # noqa: N806
+    targets, lengths = torch.tensor([[1, 2, 2], [3, 1, 0]]), torch.tensor([3, 2])
+    lp = _log_probs(w, x)
+    return F.ctc_loss(lp, targets, seq_lens, lengths) + F.ctc_loss(lp, targets, seq_lens, lengths, reduction="sum") \
+        + F.ctc_loss(lp, targets, seq_lens, lengths, reduction="none").sum()
+
+
+@case(["torch.nn.functional.ctc_loss"], on=(BM, BM.lens))
+def ctc_loss_concatenated(w, x, seq_lens):
+    """Concatenated 1-d targets and tensor target lengths; blank 4."""
+    torch = torch_of(w)
+    return _F(w).ctc_loss(_log_probs(w, x), torch.tensor([1, 2, 2, 3, 1]), seq_lens, torch.tensor([3, 2]),
+                          blank=4, reduction="none")
+
+
+@case(["torch.nn.functional.ctc_loss"], on=(BM, BM.lens))
+def ctc_loss_unnormalized(w, x):
+    """Raw scores (not log-probabilities: torch does not normalize them); the lengths as tuples, the input
+    lengths the (dynamic) time size."""
+    torch = torch_of(w)
+    return _F(w).ctc_loss(x.transpose(0, 1), torch.tensor([[1, 2], [4, 4]]), (x.shape[1], x.shape[1]), (2, 2),
+                          blank=0, reduction="none")
+
+
+@case(["torch.nn.functional.ctc_loss"], on=(BM, BM.lens))
+def ctc_loss_targets_from_input(w, x, seq_lens):
+    """Targets computed in the net (from the first frame), int32 lengths."""
+    torch = torch_of(w)
+    targets = (x[:, 0, :3] > 0).long() + 1
+    return _F(w).ctc_loss(_log_probs(w, x), targets, seq_lens.int(), torch.tensor([3, 1], dtype=torch.int32))
+
+
+@case(["torch.nn.functional.ctc_loss"], on=(BM, BM.lens), other_lengths=[[10, 5]])
+def ctc_loss_zero_infinity(w, x, seq_lens):
+    """The second sequence's targets need 6 frames (3 labels, 3 repeats that need blanks between them): more
+    than its 4 frames when the lengths differ, so its loss is infinite, or 0 with zero_infinity."""
+    torch = torch_of(w)
+    F = _F(w)  # noqa: N806
+    targets = torch.tensor([[1, 2, 0, 0], [3, 3, 3, 3]])
+    lp = _log_probs(w, x)
+    return F.ctc_loss(lp, targets, seq_lens, torch.tensor([2, 4]), zero_infinity=True, reduction="none") \
+        + F.ctc_loss(lp, targets, seq_lens, torch.tensor([2, 4]), zero_infinity=True)
+
+
+@case(["torch.nn.functional.ctc_loss"], on=(BM, BM.lens))
+def ctc_loss_infinite(w, x, seq_lens):
+    torch = torch_of(w)
+    return _F(w).ctc_loss(_log_probs(w, x), torch.tensor([[1, 2, 0, 0], [3, 3, 3, 3]]), seq_lens, torch.tensor([2, 4]),
+                          reduction="none")
+
+
+@case(["torch.nn.functional.ctc_loss"], on=(BM, BM.lens), other_lengths=[[10, 5]])
+def ctc_loss_full_lengths(w, x):
+    """The input lengths all the (dynamic) time size, made by torch.full (a common idiom)."""
+    torch = torch_of(w)
+    lp = _log_probs(w, x)
+    lengths = torch.full(size=(x.shape[0],), fill_value=lp.shape[0], dtype=torch.long)
+    return _F(w).ctc_loss(lp, torch.tensor([[1, 2, 3], [2, 2, 0]]), lengths, torch.tensor([3, 2]))
+
+
+@case(["torch.ctc_loss", "torch.nn.CTCLoss"], on=(BM, BM.lens))
+def ctc_loss_module(w, x, seq_lens):
+    """nn.CTCLoss, and torch.ctc_loss (its reduction as torch's enum), random targets (recorded)."""
+    torch = torch_of(w)
+    targets = torch.randint(1, 5, (2, 3))
+    lp = _log_probs(w, x)
+    return torch.nn.CTCLoss(blank=0, reduction="sum")(lp, targets, seq_lens, torch.tensor([3, 2])) \
+        + torch.ctc_loss(lp, targets, seq_lens, torch.tensor([3, 2]), 0, 1, False)
+
+
+@case(["torch.nn.functional.ctc_loss"], on=(TM, TM.lens))
+def tm_ctc_loss(w, x, seq_lens):
+    torch = torch_of(w)
+    return _F(w).ctc_loss(_log_probs(w, x, time_major=True), torch.tensor([[1, 2, 2], [3, 1, 0]]), seq_lens,
+                          torch.tensor([3, 2]), reduction="none")
+
+
+@refused("2-d log_probs.*not supported", on=BM)
+def ctc_loss_unbatched(w, x):
+    torch = torch_of(w)
+    return _F(w).ctc_loss(x.mean(0).log_softmax(-1), torch.tensor([1, 2]), (x.shape[1],), (2,))

@@ -7,67 +7,86 @@ STFT's padding and framing must use the padded batch as torch does. Complex resu
 ``view_as_real`` (or real, imag) where the test should compare both parts.
 """
 
+from opcases import BATCH_MAJOR, Inputs, case, refused, torch_of
 
-def _torch(wrapped_import):
-    if wrapped_import:
-        return wrapped_import("torch")
-    import torch
-    return torch
+#: raw audio: (batch, time) and (time, batch), time dynamic
+RAW_AUDIO = Inputs("raw_audio", (2, 40), {"shape": (None,), "feature_dim_axis": None, "dtype": "float32"},
+                   lengths=[40, 27])
+TIME_MAJOR_AUDIO = Inputs("time_major", (40, 2), {"shape": (None,), "batch_dim_axis": 1, "time_dim_axis": 0,
+                                                  "feature_dim_axis": None, "dtype": "float32"}, lengths=[40, 27])
+#: (batch, time, 5)
+FEATURES = Inputs("features", (2, 7, 5), BATCH_MAJOR, lengths=[7, 4])
 
 
 # -- torch.fft ---------------------------------------------------------------------------------
 
+@case(["torch.fft.rfft", "torch.view_as_real"], on=(RAW_AUDIO, RAW_AUDIO.lens))
 def rfft_time(w, x):
     """Over the dynamic time axis: the frequency axis is time // 2 + 1."""
-    torch = _torch(w)
+    torch = torch_of(w)
     return torch.view_as_real(torch.fft.rfft(x))
 
 
+@case(["Tensor.imag", "Tensor.real", "torch.fft.rfft"], on=(RAW_AUDIO, RAW_AUDIO.lens))
 def rfft_abs_power(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     spec = torch.fft.rfft(x, dim=1)
     return spec.abs(), torch.abs(spec).pow(2), spec.real ** 2 + spec.imag ** 2
 
 
+@case(["torch.fft.rfft", "torch.view_as_real"], on=(RAW_AUDIO, RAW_AUDIO.lens))
 def rfft_n_ortho(w, x):
     """n crops (n below the length) or zero-pads (above); norm="ortho" and "forward" scale."""
-    torch = _torch(w)
+    torch = torch_of(w)
     short = torch.fft.rfft(x, n=8, norm="ortho")
     long = torch.fft.rfft(x, n=64, dim=-1, norm="forward")
     return torch.view_as_real(short), torch.view_as_real(long)
 
 
+@case(["torch.fft.irfft", "torch.fft.rfft"], on=(RAW_AUDIO, RAW_AUDIO.lens))
 def irfft_roundtrip(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     spec = torch.fft.rfft(x)
     return torch.fft.irfft(spec, n=x.shape[-1]) - x, torch.fft.irfft(spec, norm="ortho")
 
 
+@case(["torch.fft.fft", "torch.fft.irfft"], on=(RAW_AUDIO, RAW_AUDIO.lens))
 def irfft_general(w, x):
     """irfft of a spectrum that is not one of a real signal (its DC and top bins have imaginary parts)."""
-    torch = _torch(w)
+    torch = torch_of(w)
     spec = torch.fft.fft(x, n=16)
     return torch.fft.irfft(spec), torch.fft.irfft(spec, n=10, norm="forward")
 
 
+@case([
+    "Tensor.imag",
+    "Tensor.real",
+    "torch.fft.fft",
+    "torch.fft.ifft",
+    "torch.imag",
+    "torch.real",
+    "torch.view_as_real",
+], on=(RAW_AUDIO, RAW_AUDIO.lens))
 def fft_ifft(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     spec = torch.fft.fft(x, norm="backward")
     back = torch.fft.ifft(spec)
     padded = torch.fft.ifft(x, n=9, norm="ortho")  # of a real input: torch's result is a conjugate view
     return torch.view_as_real(spec), torch.real(back), torch.imag(back), padded.real, padded.imag
 
 
+@case(["torch.fft.fft", "torch.fft.rfft", "torch.view_as_real"], on=(FEATURES.lens,))
 def feat_rfft_features(w, x):
     """Over the static feature axis (a dim in the middle after a transpose)."""
-    torch = _torch(w)
+    torch = torch_of(w)
     spec = torch.fft.rfft(x.transpose(1, 2), dim=1)
     return spec.abs(), torch.view_as_real(torch.fft.fft(x, dim=-1, norm="ortho"))
 
 
+@case(["torch.fft.fft", "torch.view_as_real"], on=(FEATURES.lens,))
 def feat_dct_fft(w, x):
     """DCT-II (orthonormal) over the feature axis by the torch-dct recipe: reorder, FFT, twiddle."""
-    torch = _torch(w)
+    torch = torch_of(w)
     import math
     n = x.shape[-1]
     v = torch.cat([x[..., ::2], x[..., 1::2].flip([-1])], dim=-1)
@@ -79,9 +98,10 @@ def feat_dct_fft(w, x):
     return 2 * out * scale
 
 
+@case(["Tensor.matmul"], on=(FEATURES.lens,))
 def feat_dct_matmul(w, x):
     """DCT-II as a matmul with a constant matrix (torchaudio's create_dct)."""
-    torch = _torch(w)
+    torch = torch_of(w)
     import math
     n = torch.arange(5, dtype=torch.float32)
     k = torch.arange(5, dtype=torch.float32).unsqueeze(1)
@@ -91,61 +111,69 @@ def feat_dct_matmul(w, x):
 
 # -- windows and stft ---------------------------------------------------------------------------
 
+@case(["torch.stft", "torch.view_as_real"], on=(RAW_AUDIO, RAW_AUDIO.lens))
 def stft_hann(w, x):
     """The periodic Hann window of n_fft: RETURNN's stft layer."""
-    torch = _torch(w)
+    torch = torch_of(w)
     spec = torch.stft(x, n_fft=16, hop_length=4, window=torch.hann_window(16), return_complex=True)
     return torch.view_as_real(spec), spec.abs()
 
 
+@case(["torch.stft"], on=(RAW_AUDIO, RAW_AUDIO.lens))
 def stft_power_log(w, x):
     """A power spectrogram front-end: |STFT|^2, log, frames first."""
-    torch = _torch(w)
+    torch = torch_of(w)
     spec = torch.stft(x, 16, 5, window=torch.hann_window(16), return_complex=True)
     return torch.log(spec.abs().pow(2) + 1e-6).transpose(1, 2)
 
 
+@case(["torch.stft", "torch.view_as_real"], on=(RAW_AUDIO, RAW_AUDIO.lens))
 def stft_win_length_hamming(w, x):
     """win_length < n_fft: the Hamming window sits centred in the frame."""
-    torch = _torch(w)
+    torch = torch_of(w)
     window = torch.hamming_window(12, periodic=False)
     spec = torch.stft(x, n_fft=16, hop_length=4, win_length=12, window=window, return_complex=True)
     return torch.view_as_real(spec)
 
 
+@case(["torch.stft", "torch.view_as_real"], on=(RAW_AUDIO, RAW_AUDIO.lens))
 def stft_hann_short(w, x):
     """A Hann window shorter than n_fft (not tf.signal's window), normalized."""
-    torch = _torch(w)
+    torch = torch_of(w)
     spec = torch.stft(x, 16, hop_length=3, win_length=10, window=torch.hann_window(10), normalized=True,
                       return_complex=True)
     return torch.view_as_real(spec)
 
 
+@case(["torch.stft", "torch.view_as_real"], on=(RAW_AUDIO, RAW_AUDIO.lens))
 def stft_no_window_constant_pad(w, x):
     """No window (rectangular: over the frame, or over win_length centred in it), constant padding, the
     default hop (n_fft // 4)."""
-    torch = _torch(w)
+    torch = torch_of(w)
     whole = torch.stft(x, 12, pad_mode="constant", return_complex=True)
     part = torch.stft(x, 12, 3, win_length=7, pad_mode="constant", return_complex=True)
     return torch.view_as_real(whole), torch.view_as_real(part)
 
 
+@case(["Tensor.real", "Tensor.stft", "torch.view_as_real"], on=(RAW_AUDIO, RAW_AUDIO.lens))
 def stft_not_centered_twosided(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     spec = x.stft(8, hop_length=2, window=torch.hann_window(8), center=False, onesided=False, return_complex=True)
     return torch.view_as_real(spec), spec.real
 
 
+@case(["torch.stft"], on=(RAW_AUDIO, RAW_AUDIO.lens))
 def stft_return_real(w, x):
     """return_complex=False (deprecated): the (real, imaginary) pairs as the last axis."""
-    torch = _torch(w)
+    torch = torch_of(w)
     return torch.stft(x, 8, hop_length=4, window=torch.hann_window(8), return_complex=False)
 
 
+@case(["torch.stft"], on=(RAW_AUDIO, RAW_AUDIO.lens))
 def stft_buffer_window(w, x):
     """The window a module buffer (as front-ends keep it), used by two calls (RETURNN's stft layer, then a
     two-sided transform with the window multiplied in), and a trainable window (a parameter)."""
-    torch = _torch(w)
+    torch = torch_of(w)
 
     class Frontend(torch.nn.Module):
         def __init__(self):
@@ -162,54 +190,63 @@ def stft_buffer_window(w, x):
     return Frontend()(x)
 
 
+@case(["torch.stft"], on=(RAW_AUDIO, RAW_AUDIO.lens))
 def stft_single_signal(w, x):
     """A 1-D signal (the batch summed up): (freq, frames)."""
-    torch = _torch(w)
+    torch = torch_of(w)
     return torch.stft(x.sum(0), 8, 2, window=torch.hann_window(8), return_complex=True).abs()
 
 
+@case(["torch.hamming_window", "torch.hann_window"], on=(RAW_AUDIO, RAW_AUDIO.lens))
 def hann_dynamic_length(w, x):
     """A window as long as the (padded) input: built in the net."""
-    torch = _torch(w)
+    torch = torch_of(w)
     return x * torch.hann_window(x.shape[1]), x * torch.hamming_window(x.shape[1], periodic=False)
 
 
+@case(["Tensor.t", "torch.stft"], on=(TIME_MAJOR_AUDIO.lens,))
 def tm_stft(w, x):
     """Time-major raw audio: transposed to (batch, time) first."""
-    torch = _torch(w)
+    torch = torch_of(w)
     return torch.stft(x.t(), 16, 4, window=torch.hann_window(16), return_complex=True).abs()
 
 
+@case(["torch.stft", "torch.view_as_real"], on=(TIME_MAJOR_AUDIO.lens,))
 def tm_stft_hamming(w, x):
     """Time-major, a window shorter than n_fft, replicate padding: RETURNN's window layer on time-major data."""
-    torch = _torch(w)
+    torch = torch_of(w)
     spec = torch.stft(x.t(), 16, 4, win_length=11, window=torch.hamming_window(11), pad_mode="replicate",
                       return_complex=True)
     return torch.view_as_real(spec)
 
 
+@case(["torch.fft.rfft", "torch.view_as_real"], on=(TIME_MAJOR_AUDIO.lens,))
 def tm_rfft_time(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     return torch.view_as_real(torch.fft.rfft(x, dim=0))
 
 
 # -- refused ------------------------------------------------------------------------------------
 
+@refused("pad_mode='circular'", on=RAW_AUDIO)
 def stft_circular(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     return torch.stft(x, 8, window=torch.hann_window(8), pad_mode="circular", return_complex=True)
 
 
+@refused("align_to_window", on=RAW_AUDIO)
 def stft_align_to_window(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     return torch.stft(x, 8, 2, win_length=6, center=False, align_to_window=True, return_complex=True)
 
 
+@refused("torch.float64", on=RAW_AUDIO)
 def rfft_float64(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     return torch.fft.rfft(x.double()).abs()
 
 
+@refused("complex", on=RAW_AUDIO)
 def complex_pow(w, x):
-    torch = _torch(w)
+    torch = torch_of(w)
     return torch.view_as_real(torch.fft.rfft(x).pow(2))

@@ -1,5 +1,5 @@
-"""The drop-in ``torch.nn.utils.rnn``: the registry's ``torch.nn.utils.rnn.*`` ops (none yet: packed
-sequences are not supported, and using one says so, naming the function and the user's line)."""
+"""The drop-in ``torch.nn.utils.rnn``: the registry's ``torch.nn.utils.rnn.*`` names (packed sequences:
+`pt2r.torch.ops.recurrent`); a name it lacks says so when used, naming it and the user's line."""
 
 from typing import Any
 

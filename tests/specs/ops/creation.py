@@ -1,0 +1,49 @@
+"""Op test models for creation ops (pt2r/torch/ops/creation.py) beyond those the elementwise models
+use: tensors made from tensors, uninitialized ones filled, values from outside, parameter initialisers.
+
+Each function is a tiny model ``f(wrapped_import, x)``; its ``@case`` says the inputs it takes.
+"""
+
+import os
+import tempfile
+
+from opcases import BATCH_MAJOR, TIME_MAJOR, Inputs, case, torch_of
+
+#: (batch, time, 5) and (time, batch, 5), time dynamic
+BM = Inputs("batch_major", (2, 7, 5), BATCH_MAJOR, lengths=[7, 4])
+TM = Inputs("time_major", (7, 2, 5), TIME_MAJOR, lengths=[7, 4])
+
+
+@case(["torch.as_tensor", "torch.empty_like", "Tensor.new_empty"], on=(BM, BM.lens, TM.lens))
+def from_tensors(w, x):
+    """``as_tensor`` of a tensor; ``empty_like``/``new_empty`` sized by the input, filled in place."""
+    torch = torch_of(w)
+    y = torch.as_tensor(x) * 2 + torch.as_tensor(x, dtype=torch.float32)
+    return y + torch.empty_like(x).fill_(0.5) + x.new_empty(x.shape).fill_(1.5)
+
+
+@case(["torch.load", "torch.from_numpy"], on=(BM, BM.lens))
+def external_values(w, x):
+    """What a model takes from outside (a loaded file, a numpy array): PyTorch's values, from the trace.
+    The reference run (real torch) saves the file the traced run loads; replay needs no file."""
+    import numpy as np
+
+    torch = torch_of(w)
+    path = os.path.join(tempfile.gettempdir(), f"pt2r-op-case-{os.getpid()}.pt")
+    if not w:
+        torch.save({"scale": torch.arange(1.0, 6.0)}, path)
+    scale = torch.load(path)["scale"]
+    return x * scale + torch.from_numpy(np.linspace(0, 1, 5, dtype="float32"))
+
+
+@case(["torch.nn.init.constant_", "torch.nn.init.kaiming_uniform_", "torch.nn.init.normal_",
+       "torch.nn.init.uniform_"], on=(BM, BM.lens))
+def initialisers(w, x):
+    """Parameters initialised in the model code: their values come from the trace."""
+    torch = torch_of(w)
+    first, second = torch.nn.Linear(5, 4), torch.nn.Linear(4, 3)
+    torch.nn.init.constant_(first.bias, 0.5)
+    torch.nn.init.kaiming_uniform_(first.weight, a=1.0)
+    torch.nn.init.normal_(second.weight, 0.0, 0.2)
+    torch.nn.init.uniform_(second.bias, -0.1, 0.1)
+    return second(first(x).tanh())

@@ -1,0 +1,50 @@
+"""Op test models for pads (pt2r/torch/ops/padding.py). Each function is a tiny model
+``f(wrapped_import, x)``; its ``@case`` says the inputs it takes.
+"""
+
+from opcases import Inputs, case, torch_of
+
+
+def _nn(w):
+    return torch_of(w).nn
+
+
+#: (batch, 5 channels, time), time dynamic
+CHANNELS_FIRST = Inputs("channels_first", (2, 5, 11), {"shape": [5, None], "batch_dim_axis": 0, "time_dim_axis": 2,
+                                                       "feature_dim_axis": 1, "dtype": "float32"}, lengths=[11, 6])
+#: the same array with pt2r's default description
+DEFAULT = Inputs("default", (2, 5, 11))
+#: (batch, 3 channels, height, width), height and width dynamic: the default description of a 4-d input
+IMAGE = Inputs("image", (2, 3, 7, 9), lengths={2: [7, 4], 3: [9, 6]})
+
+
+@case(["torch.nn.ReflectionPad1d"], on=(DEFAULT,))
+def reflection_pad(w, x):
+    return _nn(w).ReflectionPad1d((2, 3))(x)
+
+
+@case(["torch.nn.ReplicationPad1d"], on=(DEFAULT,))
+def replication_pad(w, x):
+    return _nn(w).ReplicationPad1d(2)(x)
+
+
+@case(["torch.nn.ConstantPad1d"], on=(DEFAULT,))
+def constant_pad(w, x):
+    return _nn(w).ConstantPad1d((1, 2), 0.5)(x)
+
+
+@case(["torch.nn.functional.pad"], on=(DEFAULT,))
+def functional_pad(w, x):
+    return _nn(w).functional.pad(x, (2, 1), mode="reflect")
+
+
+@case(["torch.nn.functional.pad"], on=(CHANNELS_FIRST, CHANNELS_FIRST.lens))
+def reflect_asym(w, x):
+    t = torch_of(w)
+    return t.nn.functional.pad(x, (2, 3), mode="reflect") * 2
+
+
+@case(["torch.nn.functional.pad"], on=(IMAGE,))
+def conv2d_reflect_pad(w, x):
+    t = torch_of(w)
+    return t.nn.functional.pad(x, (1, 2, 2, 1), mode="reflect")

@@ -1,0 +1,25 @@
+"""Op test models for values read into Python (pt2r/torch/ops/readout.py): ``float(x)``,
+``bool(x)``, ``x.item()``, ... Each function is a tiny model ``f(wrapped_import, x)``.
+"""
+
+from opcases import BATCH_MAJOR, Inputs, case
+
+#: (batch, time, 5), time dynamic
+BM = Inputs("batch_major", (2, 9, 5), BATCH_MAJOR, lengths=[9, 5])
+
+
+@case(["Tensor.__bool__", "Tensor.__float__"], on=(BM, BM.lens))
+def branch_on_value(w, x):  # Python control flow on a value read from the net
+    y = x * 2
+    if (y > -100).all():
+        y = y + 1
+    return y * float(x.abs().max() > 0)
+
+
+@case(["Tensor.__int__", "Tensor.tolist", "Tensor.item"], on=(BM, BM.lens))
+def values_read_into_python(w, x):
+    """Numbers and lists read from the net, computed with in Python (the net keeps the recorded ones)."""
+    n = int((x > -100).sum())
+    flags = (x.abs().amax(dim=(0, 1)) > -1).tolist()  # one per feature
+    scale = (x.abs().max() > 0).item()
+    return x * min(n, 1) + sum(flags) + scale

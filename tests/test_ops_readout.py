@@ -1,0 +1,11 @@
+"""Values read into Python: the tests that fit no op case (the cases: tests/specs/ops/readout.py, run by
+test_ops.py)."""
+
+from roundtrip import BATCH_MAJOR, assert_converts, op_spec, randn
+
+
+def test_branch_is_reported(tmp_path):
+    result = assert_converts(op_spec("readout", "branch_on_value"), tmp_path, randn(2, 9, 5), BATCH_MAJOR)
+    branches = result.summary["dynamic_branches"]
+    assert any("Tensor.all" in b or "Tensor.__bool__" in b for b in branches)
+    assert any("Tensor.__float__" in b for b in branches)
