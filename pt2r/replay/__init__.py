@@ -193,8 +193,8 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
                 input_array = ctx.array(meta["input"]["value"]["$t"])
                 seq_lens = meta["input"]["description"].get("seq_lens")
                 feed = standalone.input_feed(ctx.network, input_array, seq_lens)
-                draws = recorded_draws(ctx)
-                feed.update(draws)
+                draw_feed = recorded_draws(ctx)
+                feed.update(draw_feed)
                 results = Verifier(ctx, session, feed, tolerances).run(progress)
                 final = session.run({n: ctx.network.get_layer(n).output.placeholder for n in outputs_dims},
                                     feed_dict=feed)
@@ -206,8 +206,8 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
         finally:
             activate(None)
     verify_seconds = time.perf_counter() - start - build_seconds
-    draws = {exported.paths[d.tensor.layer_name]: draws[d.tensor.layer.output.placeholder] for d in ctx.draws
-             if d.tensor.layer_name in exported.paths}
+    draws = {exported.paths[d.tensor.layer_name]: draw_feed[d.tensor.layer.output.placeholder] for d in ctx.draws
+             if d.tensor.layer_name in exported.paths}  # by path in the exported net
     rerun = standalone.run_exported(paths["config"], paths["checkpoint"], input_array, seq_lens, draws)
     standalone_checks = {}
     for name, value in final.items():

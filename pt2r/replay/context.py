@@ -122,8 +122,21 @@ def set_behavior_version() -> None:
     BehaviorVersion.set(BEHAVIOR_VERSION)
 
 
-#: bytes of parameter values loaded into the variables per session run
+#: bytes of arrays one session run may load or fetch (the peak memory grows with it)
 CHUNK_BYTES = 64 << 20
+
+
+def chunked(items: list, nbytes: Callable[[Any], int], limit: int = CHUNK_BYTES) -> list[list]:
+    """``items`` in consecutive chunks of about ``limit`` bytes each (``nbytes`` of an item)."""
+    chunks: list[list] = [[]]
+    size = 0
+    for item in items:
+        if size >= limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += nbytes(item)
+    return chunks
 
 
 class ReplayContext:
@@ -374,14 +387,7 @@ class ReplayContext:
             for tensor, _ in (*check.outputs, *check.inputs):
                 if tensor._layer is not None:
                     tensor.value = None
-        chunks: list[list[str]] = [[]]
-        size = 0
-        for name, value in self.variable_values.items():
-            if size >= CHUNK_BYTES:
-                chunks.append([])
-                size = 0
-            chunks[-1].append(name)
-            size += value.nbytes
+        chunks = chunked(list(self.variable_values), lambda name: self.variable_values[name].nbytes)
         with self.graph.as_default():
             variables = {name: self.network.get_layer(name).var for name in self.variable_values}
             for chunk in filter(None, chunks):

@@ -17,10 +17,8 @@ import numpy as np
 from returnn.tensor import batch_dim
 
 from pt2r import compare
-from pt2r.replay.context import ReplayContext
+from pt2r.replay.context import CHUNK_BYTES, ReplayContext, chunked
 
-#: bytes of recorded and fetched arrays one session run may hold (the peak memory grows with it)
-CHUNK_BYTES = 64 << 20
 
 
 @dataclass
@@ -142,14 +140,7 @@ class Verifier:
         """One pass of the net in chunks: a chunk's run is fed the values it needs from earlier
         chunks (`frontier_feeds`), so each layer is computed once, not once per later chunk."""
         items = [(check, t, tid) for check in self.ctx.checks for t, tid in check.outputs]
-        chunks: list[list] = [[]]
-        size = 0
-        for item in items:
-            if size >= self.feed_limit:
-                chunks.append([])
-                size = 0
-            chunks[-1].append(item)
-            size += _nbytes(self.ctx, [item[1:]])
+        chunks = chunked(items, lambda item: _nbytes(self.ctx, [item[1:]]), self.feed_limit)
         fetches = [list(dict.fromkeys(t.layer.output.placeholder for _, t, _ in chunk)) for chunk in chunks]
         plan = frontier_feeds(fetches, self.feed)
         last_use = {tensor: k for k, needed in enumerate(plan) for tensor in needed}

@@ -178,23 +178,25 @@ def empty(*size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tenso
     the replay takes the recorded output; with a dynamic size the net gives zeros. The content is
     undefined (model code overwrites it), so it is checked like a random draw (`Backend.drawn`): its
     shape only, and later calls see the memory torch handed out."""
-    return _undefined(filled(_sizes(size), 0, dtype or _dtype.float32))
+    return drawn(filled(_sizes(size), 0, dtype or _dtype.float32))
 
 
 @op("Tensor.new_empty")
 def new_empty(input: Tensor, *size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
     """As `empty`, of ``input``'s dtype by default."""
-    return _undefined(filled(_sizes(size), 0, dtype or input.dtype))
+    return drawn(filled(_sizes(size), 0, dtype or input.dtype))
 
 
 @op("torch.empty_like")
 def empty_like(input: Tensor, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
     """As `empty`, shaped like ``input``."""
-    return _undefined(_fill_like(input, 0, dtype or input.dtype))
+    return drawn(_fill_like(input, 0, dtype or input.dtype))
 
 
-def _undefined(out: Tensor) -> Tensor:
-    ctx().drawn(out)
+def drawn(out: Tensor, low: float | None = None, high: float | None = None) -> Tensor:
+    """``out``, the op's result, registered as drawn by the net (`Backend.drawn`: random, or undefined
+    memory), its values within [low, high] where given."""
+    ctx().drawn(out, low, high)
     return out
 
 

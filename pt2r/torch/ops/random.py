@@ -18,15 +18,9 @@ from pt2r.errors import UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.build import LayerRef, ctx, make
-from pt2r.torch.ops.creation import size_dims
+from pt2r.torch.ops.creation import drawn, size_dims
 from pt2r.torch.ops.elementwise import cast, combine
 from pt2r.torch.ops.registry import op
-
-
-def _drawn(out: Tensor, low: float | None = None, high: float | None = None) -> Tensor:
-    """``out``, the op's result, registered as drawn by the net, its values within [low, high]."""
-    ctx().drawn(out, low, high)
-    return out
 
 
 def _draw(dims: list, distribution: str, dtype: _dtype.dtype, low: float = 0.0, high: float = 1.0) -> Tensor:
@@ -46,7 +40,7 @@ def _integers(dims: list, low: int, high: int, dtype: _dtype.dtype) -> Tensor:
     """Integers in [low, high) over ``dims``, of ``dtype`` (drawn as int64: TF draws floats evenly)."""
     out = make({"class": "rand_int", "shape": dims, "minval": int(low), "maxval": int(high), "dtype": "int64"},
                dims, dtype=_dtype.int64)
-    return _drawn(cast(out, dtype), low, high - 1)
+    return drawn(cast(out, dtype), low, high - 1)
 
 
 def _float(dtype: _dtype.dtype | None) -> _dtype.dtype:
@@ -55,12 +49,12 @@ def _float(dtype: _dtype.dtype | None) -> _dtype.dtype:
 
 @op("torch.rand")
 def rand(*size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:
-    return _drawn(_draw(size_dims(size), "uniform", _float(dtype)), 0, 1)
+    return drawn(_draw(size_dims(size), "uniform", _float(dtype)), 0, 1)
 
 
 @op("torch.randn")
 def randn(*size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:
-    return _drawn(_draw(size_dims(size), "normal", _float(dtype)))
+    return drawn(_draw(size_dims(size), "normal", _float(dtype)))
 
 
 @op("torch.randint")
@@ -74,12 +68,12 @@ def randint(*args: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Ten
 
 @op("torch.rand_like")
 def rand_like(input: Tensor, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
-    return _drawn(_draw(list(input.dims), "uniform", dtype or input.dtype), 0, 1)
+    return drawn(_draw(list(input.dims), "uniform", dtype or input.dtype), 0, 1)
 
 
 @op("torch.randn_like")
 def randn_like(input: Tensor, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
-    return _drawn(_draw(list(input.dims), "normal", dtype or input.dtype))
+    return drawn(_draw(list(input.dims), "normal", dtype or input.dtype))
 
 
 @op("torch.randint_like")
@@ -91,13 +85,13 @@ def randint_like(input: Tensor, low: int, high: int | None = None, *,  # noqa: A
 
 @op("Tensor.uniform_")
 def uniform_(input: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:  # noqa: A002
-    return _drawn(_draw(list(input.dims), "uniform", input.dtype, a, b), a, b)
+    return drawn(_draw(list(input.dims), "uniform", input.dtype, a, b), a, b)
 
 
 @op("Tensor.normal_")
 def normal_(input: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:  # noqa: A002
     draw = _draw(list(input.dims), "normal", input.dtype)
-    return _drawn(combine("add", [combine("mul", [draw, float(std)], input.dtype), float(mean)], input.dtype))
+    return drawn(combine("add", [combine("mul", [draw, float(std)], input.dtype), float(mean)], input.dtype))
 
 
 @op("Tensor.random_")
@@ -115,7 +109,7 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None, **kwargs: 
     probs = input if p is None else p
     dtype = input.dtype if input.dtype.is_floating_point else _dtype.float32
     uniform = _draw(list(input.dims), "uniform", dtype)
-    return _drawn(cast(combine("less", [uniform, probs], dtype, layer="compare"), input.dtype, copy=True), 0, 1)
+    return drawn(cast(combine("less", [uniform, probs], dtype, layer="compare"), input.dtype, copy=True), 0, 1)
 
 
 _DRAWN = {"torch.rand", "torch.randn", "torch.randint", "torch.rand_like", "torch.randn_like",

@@ -67,7 +67,7 @@ def reduce_layer(x: Tensor, mode: str, axes: Sequence[int], keepdim: bool = Fals
     if not axes:  # a 0-d tensor: nothing to reduce
         return Tensor(x.dims, x.dtype, layer=x.layer)
     arg = mode.startswith("arg")
-    merged = next(((a, merged_batch(x.dims[a])) for a in axes if x.dims[a].is_batch_dim() and merged_batch(x.dims[a])),
+    merged = next(((a, parts) for a in axes if x.dims[a].is_batch_dim() and (parts := merged_batch(x.dims[a]))),
                   None)
     if merged and not (arg or keepdim):  # over the batch merged with other axes: over those axes (RETURNN
         a, parts = merged               # would keep the merged batch on the result, and broadcast it later)
