@@ -70,8 +70,9 @@ class Case:
     #: lengths of batches the exported net also runs on (after each variant with a list of seq_lens),
     #: compared with what PyTorch computes there
     other_lengths: tuple[tuple[int, ...], ...] = ()
-    #: compare padding frames on those runs too (False: only frames within each sequence's length)
-    padding_compared: bool = True
+    #: what those runs compare: "all" values, the "valid" frames (within each sequence's length: the rest is
+    #: padding), or the "shapes" only (of random draws, which differ from PyTorch's)
+    compared: str = "all"
     #: PyTorch computes them without gradients (its fast paths: e.g. TransformerEncoder's nested tensors)
     no_grad: bool = False
     #: a regex of the UnsupportedOpError the conversion fails with (the case is then a refusal test)
@@ -79,11 +80,12 @@ class Case:
 
 
 def case(ops: tuple[str, ...] | list[str] = (), *, on: tuple[Inputs, ...] | list[Inputs],
-         other_lengths: Any = (), padding_compared: bool = True, no_grad: bool = False,
+         other_lengths: Any = (), compared: str = "all", no_grad: bool = False,
          refused: str | None = None) -> Callable:
     """Declare the function below as an op test case (see the module docstring)."""
-    declared = Case(tuple(ops), tuple(on), tuple(tuple(lens) for lens in other_lengths), padding_compared,
-                    no_grad, refused)
+    assert compared in ("all", "valid", "shapes"), compared
+    declared = Case(tuple(ops), tuple(on), tuple(tuple(lens) for lens in other_lengths), compared, no_grad,
+                    refused)
     assert not other_lengths or any(isinstance(inputs.seq_lens, list) for inputs in on), \
         "other_lengths runs after an input with a list of seq_lens: add one (e.g. X.lens)"
 

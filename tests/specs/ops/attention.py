@@ -52,14 +52,14 @@ def mha_self(w, x):
     return _uses(out, weights)
 
 
-@case(["torch.nn.MultiheadAttention"], on=(TM, TM.lens))
+@case(["torch.nn.MultiheadAttention"], on=(TM.lens,))
 def tm_mha_self(w, x):
     h = _features(w, x)
     out, weights = torch_of(w).nn.MultiheadAttention(8, 4)(h, h, h)
     return _uses(out, weights, batch_first=False)
 
 
-@case(["torch.nn.MultiheadAttention"], on=(TM, TM.lens))
+@case(["torch.nn.MultiheadAttention"], on=(TM.lens,))
 def tm_mha_masks(w, x):
     """Time-major, a float (L, S) attn_mask (a distance penalty) and a float key_padding_mask (N, S)."""
     torch = torch_of(w)
@@ -71,13 +71,13 @@ def tm_mha_masks(w, x):
     return _uses(out, weights, batch_first=False)
 
 
-@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
+@case(["torch.nn.MultiheadAttention"], on=(BM.lens,))
 def mha_one_head_no_bias(w, x):
     out, weights = torch_of(w).nn.MultiheadAttention(5, 1, bias=False, batch_first=True)(x, x, x)
     return _uses(out, weights)
 
 
-@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
+@case(["torch.nn.MultiheadAttention"], on=(BM.lens,))
 def mha_cross(w, x):
     """Keys and values from every second frame of x: key length ceil(T / 2)."""
     h = _features(w, x)
@@ -86,7 +86,7 @@ def mha_cross(w, x):
     return _uses(out, weights)
 
 
-@case(["torch.nn.MultiheadAttention"], on=(TM, TM.lens))
+@case(["torch.nn.MultiheadAttention"], on=(TM.lens,))
 def tm_mha_cross(w, x):
     h = _features(w, x)
     memory = h[1:] * 0.5
@@ -94,7 +94,7 @@ def tm_mha_cross(w, x):
     return _uses(out, weights, batch_first=False)
 
 
-@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
+@case(["torch.nn.MultiheadAttention"], on=(BM.lens,))
 def mha_kdim_vdim(w, x):
     """Separate q/k/v projection weights: keys of 3 features, values of 4."""
     h = _features(w, x)
@@ -102,14 +102,14 @@ def mha_kdim_vdim(w, x):
     return _uses(out, weights)
 
 
-@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
+@case(["torch.nn.MultiheadAttention"], on=(BM.lens,))
 def mha_weights_per_head(w, x):
     h = _features(w, x)
     out, weights = torch_of(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, h, h, average_attn_weights=False)
     return out + weights.amax((1, 3)).unsqueeze(-1)
 
 
-@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
+@case(["torch.nn.MultiheadAttention"], on=(BM.lens,))
 def mha_no_weights(w, x):
     h = _features(w, x)
     out, weights = torch_of(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, h, h, need_weights=False)
@@ -117,7 +117,7 @@ def mha_no_weights(w, x):
     return out
 
 
-@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
+@case(["torch.nn.MultiheadAttention"], on=(BM.lens,))
 def mha_key_padding_mask(w, x):
     """A bool key_padding_mask from the data (True: ignored), with and without weights."""
     h = _features(w, x)
@@ -128,7 +128,7 @@ def mha_key_padding_mask(w, x):
     return _uses(out, weights) + out2
 
 
-@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
+@case(["torch.nn.MultiheadAttention"], on=(BM.lens,))
 def mha_float_key_padding_mask(w, x):
     h = _features(w, x)
     out, weights = torch_of(w).nn.MultiheadAttention(8, 2, batch_first=True)(h, h, h,
@@ -136,7 +136,7 @@ def mha_float_key_padding_mask(w, x):
     return _uses(out, weights)
 
 
-@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
+@case(["torch.nn.MultiheadAttention"], on=(BM.lens,))
 def mha_causal(w, x):
     """is_causal with its mask: the SDPA path masks by position (need_weights=False), the other uses the mask."""
     h = _features(w, x)
@@ -147,7 +147,7 @@ def mha_causal(w, x):
     return out + _uses(out2, weights)
 
 
-@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens), other_lengths=[[11, 6, 9]])
+@case(["torch.nn.MultiheadAttention"], on=(BM.lens,), other_lengths=[[11, 6, 9]])
 def mha_cross_mask_and_padding(w, x):
     """A 2-d bool attn_mask (L, S) with a bool key_padding_mask, merged as torch merges them."""
     h = _features(w, x)
@@ -158,7 +158,7 @@ def mha_cross_mask_and_padding(w, x):
     return _uses(out, weights)
 
 
-@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
+@case(["torch.nn.MultiheadAttention"], on=(BM.lens,))
 def mha_mask_3d(w, x):
     """A (batch * heads, L, S) bool mask from the data: the heads' masks of one batch entry are adjacent."""
     torch = torch_of(w)
@@ -170,7 +170,7 @@ def mha_mask_3d(w, x):
     return _uses(out, weights)
 
 
-@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
+@case(["torch.nn.MultiheadAttention"], on=(BM.lens,))
 def mha_float_mask_3d_one_head(w, x):
     torch = torch_of(w)
     bias = torch.einsum("btf,bsf->bts", x, x).clamp(max=0) * 0.5
@@ -178,7 +178,7 @@ def mha_float_mask_3d_one_head(w, x):
     return _uses(out, weights)
 
 
-@case(["torch.nn.MultiheadAttention"], on=(BM, BM.lens))
+@case(["torch.nn.MultiheadAttention"], on=(BM.lens,))
 def mha_eval_fast_path(w, x):
     """Eval mode without gradients: torch takes its fused fast path (_native_multi_head_attention)."""
     torch = torch_of(w)
@@ -191,12 +191,12 @@ def mha_eval_fast_path(w, x):
 
 # -- scaled_dot_product_attention ----------------------------------------------------------------
 
-@case(["torch.nn.functional.scaled_dot_product_attention"], on=(BM, BM.lens))
+@case(["torch.nn.functional.scaled_dot_product_attention"], on=(BM.lens,))
 def sdpa(w, x):
     return torch_of(w).nn.functional.scaled_dot_product_attention(x, x, x)
 
 
-@case(["torch.nn.functional.scaled_dot_product_attention"], on=(BM, BM.lens))
+@case(["torch.nn.functional.scaled_dot_product_attention"], on=(BM.lens,))
 def sdpa_heads(w, x):
     """(B, H, T, D) from a view of projected features, back to (B, T, H * D)."""
     torch = torch_of(w)
@@ -206,13 +206,13 @@ def sdpa_heads(w, x):
     return out.transpose(1, 2).reshape(b, t, 8)
 
 
-@case(["torch.nn.functional.scaled_dot_product_attention"], on=(BM, BM.lens))
+@case(["torch.nn.functional.scaled_dot_product_attention"], on=(BM.lens,))
 def sdpa_cross(w, x):
     memory = x[:, ::2] * 2.0
     return torch_of(w).nn.functional.scaled_dot_product_attention(x, memory, memory[..., 1:])
 
 
-@case(["torch.nn.functional.scaled_dot_product_attention"], on=(BM, BM.lens), other_lengths=[[11, 6, 9]])
+@case(["torch.nn.functional.scaled_dot_product_attention"], on=(BM.lens,), other_lengths=[[11, 6, 9]])
 def sdpa_causal(w, x):
     F = torch_of(w).nn.functional  # noqa: N806
     memory = x[:, 1:]
@@ -220,7 +220,7 @@ def sdpa_causal(w, x):
         F.scaled_dot_product_attention(x, memory, memory, is_causal=True)
 
 
-@case(["Tensor.logical_not", "torch.nn.functional.scaled_dot_product_attention"], on=(BM, BM.lens))
+@case(["Tensor.logical_not", "torch.nn.functional.scaled_dot_product_attention"], on=(BM.lens,))
 def sdpa_bool_mask(w, x):
     """A bool mask (True: attends), broadcast over the batch; its first row attends nowhere (torch: zeros)."""
     torch = torch_of(w)
@@ -229,7 +229,7 @@ def sdpa_bool_mask(w, x):
     return torch.nn.functional.scaled_dot_product_attention(x, x, x, attn_mask=allowed & first_row_off)
 
 
-@case(["torch.nn.functional.scaled_dot_product_attention"], on=(BM, BM.lens))
+@case(["torch.nn.functional.scaled_dot_product_attention"], on=(BM.lens,))
 def sdpa_float_mask(w, x):
     """A float (B, 1, L, S) mask broadcast over heads."""
     torch = torch_of(w)
@@ -281,21 +281,21 @@ def _tm(w, x):
     return _features(w, x).transpose(0, 1)
 
 
-@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM, BM.lens))
+@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM.lens,))
 def mhaf_packed(w, x):
     h = _tm(w, x)
     out, weights = _mhaf(w, h, h, h)
     return _uses(out, weights, batch_first=False).transpose(0, 1)
 
 
-@case(["torch.nn.functional.multi_head_attention_forward"], on=(TM, TM.lens))
+@case(["torch.nn.functional.multi_head_attention_forward"], on=(TM.lens,))
 def tm_mhaf_packed(w, x):
     h = _features(w, x)
     out, weights = _mhaf(w, h, h, h)
     return _uses(out, weights, batch_first=False)
 
 
-@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM, BM.lens, BATCH_OF_ONE), other_lengths=[[11, 6, 9]])
+@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM.lens, BATCH_OF_ONE), other_lengths=[[11, 6, 9]])
 def mhaf_separate_weights(w, x):
     """As WavLM calls it: an empty in_proj_weight, separate q/k/v weights, the biases concatenated, a bool
     key_padding_mask and a float (batch * heads, L, S) attn_mask; weights broadcast to every head."""
@@ -312,7 +312,7 @@ def mhaf_separate_weights(w, x):
     return out.transpose(0, 1) + weights.amax((1, 3)).unsqueeze(-1)
 
 
-@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM, BM.lens))
+@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM.lens,))
 def mhaf_cross_kdim_vdim(w, x):
     """Separate weights for keys of 3 and values of 4 features, from every second frame (length ceil(T / 2))."""
     torch = torch_of(w)
@@ -323,7 +323,7 @@ def mhaf_cross_kdim_vdim(w, x):
     return _uses(out, weights, batch_first=False).transpose(0, 1)
 
 
-@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM, BM.lens))
+@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM.lens,))
 def mhaf_masks_without_weights(w, x):
     """need_weights=False (torch's SDPA path) with a 2-d bool attn_mask and a float key_padding_mask; and per-head
     weights with the same masks."""
@@ -336,7 +336,7 @@ def mhaf_masks_without_weights(w, x):
     return (out + out2).transpose(0, 1) + weights.amax((1, 3)).unsqueeze(-1)
 
 
-@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM, BM.lens))
+@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM.lens,))
 def mhaf_causal(w, x):
     """is_causal with its mask: without weights masked by position, with weights by the mask."""
     h = _tm(w, x)
@@ -346,14 +346,14 @@ def mhaf_causal(w, x):
     return (out + _uses(out2, weights, batch_first=False)).transpose(0, 1)
 
 
-@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM, BM.lens))
+@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM.lens,))
 def mhaf_dropout_outside_training(w, x):
     h = _tm(w, x)
     out, weights = _mhaf(w, h, h, h, dropout_p=0.5, training=False)
     return _uses(out, weights, batch_first=False).transpose(0, 1)
 
 
-@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM, BM.lens, BATCH_OF_ONE), other_lengths=[[11, 6, 9]])
+@case(["torch.nn.functional.multi_head_attention_forward"], on=(BM.lens, BATCH_OF_ONE), other_lengths=[[11, 6, 9]])
 def wavlm_gated_position_bias(w, x):
     """WavLM's attention: log-bucketed relative positions from ``arange(t)``, an embedding per head, repeated
     over the batch and merged with the heads, gated by GRU-style gates from the input, the attn_mask of
@@ -403,7 +403,7 @@ def mhaf_training_dropout(w, x):
     return _mhaf(w, h, h, h, dropout_p=0.5, training=True, need_weights=False)[0]
 
 
-@case(["torch.nn.Embedding", "torch.einsum"], on=(BM, BM.lens), other_lengths=[[11, 6, 9]])
+@case(["torch.nn.Embedding", "torch.einsum"], on=(BM.lens,), other_lengths=[[11, 6, 9]])
 def shaw_relative_attention(w, x):
     """Shaw-style relative positions: a (T, T) matrix of clamped distances looks up an embedding, which
     the queries meet as extra keys (the core of Conformer-era relative attention)."""

@@ -47,7 +47,7 @@ def rearrange_transpose(w, x):
     return einops.rearrange(x, "b t f -> b f t") * 2
 
 
-@case(["Tensor.permute", "Tensor.reshape", "torch.nn.Linear"], on=(BM, BM.lens))
+@case(["Tensor.permute", "Tensor.reshape", "torch.nn.Linear"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def rearrange_split_heads(w, x):
     """'b t (h d) -> b h t d' with h given (6 features from a linear layer: 2 heads of 3)."""
     torch, einops = _mods(w)
@@ -62,7 +62,7 @@ def rearrange_merge_heads(w, x):
     return einops.rearrange(y, "b h t d -> b t (d h)") + 1
 
 
-@case(["Tensor.reshape"], on=(BM, BM.lens))
+@case(["Tensor.reshape"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def rearrange_flatten_batch_time(w, x):
     """'b t f -> (b t) f' and back with b given: the dynamic time size is inferred."""
     torch, einops = _mods(w)
@@ -102,7 +102,7 @@ def rearrange_list(w, x):
     return einops.rearrange([x, x * 2, x + 1], "n b t f -> b t (n f)")
 
 
-@case(["Tensor.permute"], on=(TM, TM.lens))
+@case(["Tensor.permute"], on=(TM, TM.lens), other_lengths=[[9, 3, 6]])
 def rearrange_tbf(w, x):
     """Time-major: 't b f -> b f t'."""
     torch, einops = _mods(w)
@@ -134,7 +134,7 @@ def repeat_tile_features(w, x):
     return einops.repeat(x, "b t f -> b t (r f)", r=2) + 1
 
 
-@case(["Tensor.expand", "Tensor.mean", "torch.unsqueeze"], on=(BM, BM.lens))
+@case(["Tensor.expand", "Tensor.mean", "torch.unsqueeze"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def repeat_over_time(w, x):
     """A per-sequence vector repeated over the dynamic time: 'b f -> b t f' with t from the input."""
     torch, einops = _mods(w)
@@ -150,7 +150,7 @@ def repeat_parse_shape(w, x):
     return einops.repeat(x[:, 0], "b f -> b t f", **lengths) * x
 
 
-@case(["Tensor.expand", "Tensor.reshape", "torch.unsqueeze"], on=(TM, TM.lens))
+@case(["Tensor.expand", "Tensor.reshape", "torch.unsqueeze"], on=(TM, TM.lens), other_lengths=[[9, 3, 6]])
 def repeat_tbf(w, x):
     """Time-major: 't b f -> t b (f r)'."""
     torch, einops = _mods(w)
@@ -160,7 +160,7 @@ def repeat_tbf(w, x):
 # -- reduce --------------------------------------------------------------------
 
 
-@case(["Tensor.mean", "Tensor.permute"], on=(BM, BM.lens))
+@case(["Tensor.mean", "Tensor.permute"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def reduce_mean_time(w, x):
     """Mean over the dynamic time, padding frames included (as torch computes)."""
     torch, einops = _mods(w)
@@ -200,7 +200,7 @@ def reduce_prod(w, x):
     return einops.reduce(x, "b t f -> t", "prod")
 
 
-@case(["Tensor.mean", "Tensor.permute"], on=(TM, TM.lens))
+@case(["Tensor.mean", "Tensor.permute"], on=(TM, TM.lens), other_lengths=[[9, 3, 6]])
 def reduce_mean_tbf(w, x):
     """Time-major: 't b f -> b f'."""
     torch, einops = _mods(w)
@@ -218,7 +218,7 @@ def einsum_weight(w, x):
     return einops.einsum(x, weight, "batch time feat, feat out -> batch time out")
 
 
-@case(["torch.einsum"], on=(BM, BM.lens))
+@case(["torch.einsum"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def einsum_time_by_time(w, x):
     """Two time axes in the output (self-attention scores): 'b t f, b s f -> b t s'."""
     torch, einops = _mods(w)
@@ -245,7 +245,7 @@ def pack_features(w, x):
     return a, b + 1, c
 
 
-@case(["Tensor.__getitem__", "Tensor.mean", "Tensor.reshape", "torch.cat"], on=(BM, BM.lens))
+@case(["Tensor.__getitem__", "Tensor.mean", "Tensor.reshape", "torch.cat"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def pack_tokens(w, x):
     """A per-sequence token in front of the frames ('b * f', as in ViT): the packed axis is the
     dynamic time plus one."""
@@ -256,7 +256,7 @@ def pack_tokens(w, x):
     return cls_out, frames
 
 
-@case(["Tensor.__getitem__", "Tensor.reshape", "Tensor.sum", "torch.cat"], on=(TM, TM.lens))
+@case(["Tensor.__getitem__", "Tensor.reshape", "Tensor.sum", "torch.cat"], on=(TM, TM.lens), other_lengths=[[9, 3, 6]])
 def pack_tbf(w, x):
     """Time-major: 't b *'."""
     torch, einops = _mods(w)
@@ -275,7 +275,7 @@ def layer_rearrange(w, x):
     return layers.Rearrange("b t f -> b f t")(x) * 2
 
 
-@case(["Tensor.mean", "Tensor.permute", "torch.nn.Linear"], on=(BM, BM.lens))
+@case(["Tensor.mean", "Tensor.permute", "torch.nn.Linear"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def layer_reduce(w, x):
     """``Reduce`` in a ``Sequential``: mean over time, then a linear layer."""
     torch, einops = _mods(w)
@@ -300,7 +300,7 @@ def layer_einmix_heads(w, x):
     return layers.EinMix("b t f -> b t (h g)", weight_shape="h f g", bias_shape="h g", h=2, f=5, g=3)(x)
 
 
-@case(["torch.einsum"], on=(TM, TM.lens))
+@case(["torch.einsum"], on=(TM, TM.lens), other_lengths=[[9, 3, 6]])
 def layer_einmix_tbf(w, x):
     """Time-major ``EinMix``: 't b f -> t b g'."""
     torch, einops = _mods(w)
@@ -333,7 +333,7 @@ def plain_import_tbf(w, x):
     return plain_einops.rearrange(x, "t b f -> b t f") * 2
 
 
-@case(["Tensor.amax", "Tensor.permute", "Tensor.reshape", "torch.einsum"], on=(BM, BM.lens))
+@case(["Tensor.amax", "Tensor.permute", "Tensor.reshape", "torch.einsum"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def both_imports(w, x):
     """The normally imported einops and a wrapped one (with its layers) in one model."""
     torch, einops = _mods(w)

@@ -58,7 +58,7 @@ def einsum_ellipsis_front(w, x):
     return torch_of(w).einsum("...f,fg->...g", x, _param(w, 5, 3))
 
 
-@case(["torch.einsum"], on=(BM, BM.lens))
+@case(["torch.einsum"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def einsum_ellipsis_middle(w, x):
     """``...`` between labels, moved to the end: 'b...f->bf...'."""
     return torch_of(w).einsum("b...f->bf...", x) * 2
@@ -94,7 +94,7 @@ def einsum_four_operands(w, x):
     return torch_of(w).einsum("btf,fg,gh,h->bt", x, _param(w, 5, 4), _param(w, 4, 3), _param(w, 3))
 
 
-@case(["torch.einsum"], on=(BM, BM.lens))
+@case(["torch.einsum"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def einsum_five_operands_time(w, x):
     """Five operands, two of them the input, contracted over time: 'btf,btg,fh,gk,k->bh'."""
     return torch_of(w).einsum("btf,btg,fh,gk,k->bh", x, x * 2, _param(w, 5, 2), _param(w, 5, 3), _param(w, 3))
@@ -107,7 +107,7 @@ def einsum_diagonal_features(w, x):
     return torch.einsum("bff->bf", torch.einsum("btf,btg->bfg", x, x))
 
 
-@case(["torch.einsum"], on=(BM, BM.lens))
+@case(["torch.einsum"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def einsum_diagonal_time(w, x):
     """The diagonal of a time-by-time matrix ('btt->bt'): two dynamic axes of the same length."""
     torch = torch_of(w)
@@ -127,7 +127,7 @@ def einsum_trace(w, x):
     return torch.einsum("bff", torch.einsum("btf,btg->bfg", x, x))
 
 
-@case(["torch.einsum"], on=(BM, BM.lens))
+@case(["torch.einsum"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def einsum_sublist(w, x):
     """The sublist format with an output list: einsum(x, [0, 1, 2], w, [2, 3], [0, 3, 1])."""
     return torch_of(w).einsum(x, [0, 1, 2], _param(w, 5, 3), [2, 3], [0, 3, 1])
@@ -139,7 +139,7 @@ def einsum_sublist_ellipsis(w, x):
     return torch_of(w).einsum(x, [..., 30], _param(w, 5, 3), [30, 40])
 
 
-@case(["torch.einsum"], on=(TM, TM.lens))
+@case(["torch.einsum"], on=(TM, TM.lens), other_lengths=[[9, 3, 6]])
 def einsum_tbf(w, x):
     """Time-major: 'tbf,fg->btg'."""
     return torch_of(w).einsum("tbf,fg->btg", x, _param(w, 5, 3))

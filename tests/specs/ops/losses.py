@@ -30,7 +30,7 @@ def _with_ignored(torch, x, ignore=-100):
 
 # -- pointwise losses ------------------------------------------------------------------------------
 
-@case(["torch.nn.functional.l1_loss", "torch.nn.functional.mse_loss"], on=(BM, BM.lens))
+@case(["torch.nn.functional.l1_loss", "torch.nn.functional.mse_loss"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def mse_l1(w, x):
     F = _F(w)  # noqa: N806
     t = x.tanh()
@@ -65,7 +65,7 @@ def loss_modules(w, x):
         + nn.L1Loss(size_average=False)(x, t)
 
 
-@case(["torch.nn.functional.kl_div"], on=(BM, BM.lens))
+@case(["torch.nn.functional.kl_div"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def kl_div(w, x):
     F = _F(w)  # noqa: N806
     logp, q = F.log_softmax(x, -1), F.softmax(x * 2.0, -1)
@@ -103,7 +103,7 @@ def nll_loss(w, x):
         + F.nll_loss(logp.transpose(1, 2), t, reduction="sum")
 
 
-@case(["Tensor.argmax", "Tensor.sum", "torch.nn.functional.nll_loss"], on=(BM, BM.lens))
+@case(["Tensor.argmax", "Tensor.sum", "torch.nn.functional.nll_loss"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def nll_loss_ignore_weight(w, x):
     torch = torch_of(w)
     F = torch.nn.functional  # noqa: N806
@@ -144,7 +144,7 @@ def cross_entropy_ignore_weight(w, x):
         + F.cross_entropy(logits, t, weight=weight, ignore_index=-1, reduction="none").sum(-1)
 
 
-@case(["Tensor.argmax", "Tensor.sum", "torch.nn.functional.cross_entropy"], on=(BM, BM.lens))
+@case(["Tensor.argmax", "Tensor.sum", "torch.nn.functional.cross_entropy"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def cross_entropy_label_smoothing(w, x):
     torch = torch_of(w)
     F = torch.nn.functional  # noqa: N806
@@ -170,7 +170,7 @@ def cross_entropy_probabilities(w, x):
         + F.cross_entropy(x.mean(1), p.mean(2), weight=weight)
 
 
-@case(["Tensor.argmax", "torch.nn.functional.cross_entropy", "torch.nn.functional.nll_loss"], on=(BM, BM.lens, TM.lens))
+@case(["Tensor.argmax", "torch.nn.functional.cross_entropy", "torch.nn.functional.nll_loss"], on=(BM, BM.lens, TM.lens), other_lengths=[[9, 3, 6]])
 def cross_entropy_flat(w, x):
     """Flattened (B*T, C) logits with (B*T,) targets, as training code writes it (the batch merged with
     time). (Not added to a batch-shaped term: a sum over a merged batch axis then added to one is wrong in
@@ -215,7 +215,7 @@ def cosine_similarity(w, x):
         + F.cosine_similarity(x, y, 2, 10.0).unsqueeze(-1)
 
 
-@case(["torch.nn.functional.cosine_similarity"], on=(BM, BM.lens))
+@case(["torch.nn.functional.cosine_similarity"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def cosine_similarity_pairs(w, x):
     """(B, T, 1, 5) against (B, 1, T, 5): a time-by-time similarity matrix."""
     return torch_of(w).nn.functional.cosine_similarity(x.unsqueeze(2), x.unsqueeze(1), dim=-1)
@@ -226,7 +226,7 @@ def cosine_similarity_pairs(w, x):
     "Tensor.sum",
     "torch.nn.functional.pairwise_distance",
     "torch.pairwise_distance",
-], on=(BM, BM.lens))
+], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def pairwise_distance(w, x):
     torch = torch_of(w)
     F = torch.nn.functional  # noqa: N806
@@ -246,13 +246,13 @@ def distance_modules(w, x):
 
 # -- scans -----------------------------------------------------------------------------------------
 
-@case(["Tensor.logcumsumexp", "torch.logcumsumexp"], on=(BM, BM.lens))
+@case(["Tensor.logcumsumexp", "torch.logcumsumexp"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def logcumsumexp(w, x):
     torch = torch_of(w)
     return x.logcumsumexp(1) + torch.logcumsumexp(x * 30.0, dim=-1) + x.logcumsumexp(0)
 
 
-@case(["Tensor.cummax", "torch.cummin"], on=(BM, BM.lens, TM.lens))
+@case(["Tensor.cummax", "torch.cummin"], on=(BM, BM.lens, TM.lens), other_lengths=[[9, 3, 6]])
 def cummax_cummin(w, x):
     torch = torch_of(w)
     values, indices = x.cummax(1)
@@ -272,7 +272,7 @@ def cummax_ties_nan(w, x):
 
 # -- median, nansum, count_nonzero -----------------------------------------------------------------
 
-@case(["Tensor.median", "torch.median"], on=(BM, BM.lens, TM.lens))
+@case(["Tensor.median", "torch.median"], on=(BM, BM.lens, TM.lens), other_lengths=[[9, 3, 6]])
 def median(w, x):
     torch = torch_of(w)
     values, indices = x.median(1)
@@ -290,7 +290,7 @@ def median_nan_int(w, x):
         + ints.median(1).values.unsqueeze(1) + torch.median(ints)
 
 
-@case(["Tensor.nansum", "Tensor.sum", "torch.nansum"], on=(BM, BM.lens))
+@case(["Tensor.nansum", "Tensor.sum", "torch.nansum"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def nansum(w, x):
     torch = torch_of(w)
     logs = x.log()
@@ -298,7 +298,7 @@ def nansum(w, x):
         + torch.nansum(logs, -1, dtype=torch.float64).sum(-1, keepdim=True) + (x > 0).int().nansum(1)
 
 
-@case(["Tensor.count_nonzero", "Tensor.sum", "torch.count_nonzero"], on=(BM, BM.lens))
+@case(["Tensor.count_nonzero", "Tensor.sum", "torch.count_nonzero"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def count_nonzero(w, x):
     torch = torch_of(w)
     r = x.relu()
@@ -306,7 +306,7 @@ def count_nonzero(w, x):
         + (x > 0.5).count_nonzero(-1).sum(-1, keepdim=True)
 
 
-@case(["Tensor.amax", "Tensor.mean", "Tensor.sum", "torch.linalg.norm"], on=(BM, BM.lens))
+@case(["Tensor.amax", "Tensor.mean", "Tensor.sum", "torch.linalg.norm"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def linalg_norm(w, x):
     """Vector norms over one dim or all; matrix norms over two dims and of a 2-d input."""
     torch = torch_of(w)
@@ -329,7 +329,7 @@ def vector_norm(w, x):
     return la.vector_norm(x, dim=(1, 2)) - la.norm(x, dim=(1, 2))
 
 
-@case(["Tensor.rot90", "torch.rot90"], on=(BM, BM.lens))
+@case(["Tensor.rot90", "torch.rot90"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def rot90(w, x):
     """(B, T, 5): rotations in the (T, 5) plane (k=3 flips time, padding frames included) and (5, T)."""
     torch = torch_of(w)

@@ -9,13 +9,13 @@ BM = Inputs("batch_major", (2, 7, 5), BATCH_MAJOR, lengths=[7, 4])
 TM = Inputs("time_major", (7, 2, 5), TIME_MAJOR, lengths=[7, 4])
 
 
-@case(["torch.randint"], on=(BM.lens,))
+@case(["torch.randint"], on=(BM.lens,), other_lengths=[[9, 3, 6]], compared="shapes")
 def randint_only(w, x):  # the output is a random op's result only
     torch = torch_of(w)
     return torch.randint(0, 5, (x.shape[0], x.shape[1]))
 
 
-@case(["torch.randint"], on=(BM.lens,))
+@case(["torch.randint"], on=(BM.lens,), other_lengths=[[9, 3, 6]], compared="shapes")
 def batch_offsets(w, x):  # a batch-sized arange plus random integers over the batch
     torch = torch_of(w)
     return torch.arange(x.shape[0]).unsqueeze(1) + torch.randint(0, 10, (x.shape[0], 4))
@@ -29,7 +29,7 @@ def batch_offsets(w, x):  # a batch-sized arange plus random integers over the b
     "torch.rand",
     "torch.randint",
     "torch.randn_like",
-], on=(BM.lens, TM.lens))
+], on=(BM.lens, TM.lens), other_lengths=[[9, 3, 6]], compared="shapes")
 def noise(w, x):  # the draws a training-time augmentation makes, then computed with
     torch = torch_of(w)
     b, t = x.shape[:2]
@@ -38,7 +38,7 @@ def noise(w, x):  # the draws a training-time augmentation makes, then computed 
     return noisy * keep + torch.zeros_like(x).normal_(2.0, 0.5), torch.randint(3, 9, (b,))
 
 
-@case(["Tensor.random_", "torch.randint_like"], on=(BM.lens,))
+@case(["Tensor.random_", "torch.randint_like"], on=(BM.lens,), other_lengths=[[9, 3, 6]], compared="shapes")
 def randint_like_(w, x):
     torch = torch_of(w)
     return torch.randint_like(x, 2, 6) + torch.zeros_like(x).random_(0, 3)
@@ -56,7 +56,7 @@ def multinomial_sized_by_input(w, x):
 
 
 @case(["torch.rand_like", "torch.randn", "torch.bernoulli", "Tensor.bernoulli", "Tensor.bernoulli_"],
-      on=(BM.lens, TM.lens))
+      on=(BM.lens, TM.lens), other_lengths=[[9, 3, 6]], compared="shapes")
 def drawn_like_the_input(w, x):
     torch = torch_of(w)
     p, noise = torch.rand_like(x), torch.randn(x.shape)

@@ -68,7 +68,7 @@ def sum_dim(w, x):
     return x.sum(1) + torch_of(w).sum(x, dim=1)
 
 
-@case(["Tensor.sum", "torch.sum"], on=(BM, BM.lens, TM.lens))
+@case(["Tensor.sum", "torch.sum"], on=(BM, BM.lens, TM.lens), other_lengths=[[9, 3, 6]])
 def sum_dims_keepdim(w, x):
     return x.sum((1, 2), keepdim=True) + x.sum(-1, True) + torch_of(w).sum(x, dim=[0, 1])
 
@@ -100,12 +100,12 @@ def mean_keepdim(w, x):
     return x - x.mean(-1, keepdim=True) + torch_of(w).mean(x, (0, 1), True)
 
 
-@case(["Tensor.mean", "torch.mean"], on=(BM, BM.lens))
+@case(["Tensor.mean", "torch.mean"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def mean_all(w, x):
     return x.mean() + torch_of(w).mean(x)
 
 
-@case(["Tensor.max", "torch.max"], on=(BM, BM.lens))
+@case(["Tensor.max", "torch.max"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def max_dim(w, x):
     values, indices = x.max(1, keepdim=True)
     return values + indices + torch_of(w).max(x, dim=2, keepdim=True).values
@@ -140,7 +140,7 @@ def amax_amin(w, x):
     return x.amax(1, keepdim=True) + torch.amax(x, dim=(1, 2), keepdim=True) + x.amin() + torch.amin(x, -1, True)
 
 
-@case(["Tensor.logsumexp", "Tensor.sum", "torch.logsumexp"], on=(BM, BM.lens))
+@case(["Tensor.logsumexp", "Tensor.sum", "torch.logsumexp"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def logsumexp(w, x):
     return torch_of(w).logsumexp(x, 1) + x.logsumexp(dim=(1, 2), keepdim=True).sum(-1)
 
@@ -180,7 +180,7 @@ def prod_all_dtype(w, x):
         + torch.prod(x, 1, dtype=torch.float64)
 
 
-@case(["Tensor.std", "Tensor.sum", "Tensor.var", "torch.std", "torch.var"], on=(BM, BM.lens))
+@case(["Tensor.std", "Tensor.sum", "Tensor.var", "torch.std", "torch.var"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def std_var_dim(w, x):
     torch = torch_of(w)
     return x.std(1) + torch.var(x, dim=1) + x.var(-1, keepdim=True).sum(1) + torch.std(x, 0, keepdim=True).sum(1)
@@ -240,7 +240,7 @@ def normalize(w, x):
         + F.normalize(x, float("inf"), -1, 10.0)
 
 
-@case(["Tensor.amax", "Tensor.cumsum", "torch.cumsum"], on=(BM, BM.lens))
+@case(["Tensor.amax", "Tensor.cumsum", "torch.cumsum"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def cumsum(w, x):
     torch = torch_of(w)
     return x.cumsum(1) + torch.cumsum(x, dim=-1) + x.cumsum(dim=0) + (x > 0).cumsum(-2) \
@@ -267,7 +267,7 @@ def matmul_vector(w, x):
     return (x @ _param(w, 5)).sum(1) + torch_of(w).matmul(x.mean(1), _param(w, 5))
 
 
-@case(["torch.einsum", "torch.matmul"], on=(BM, BM.lens))
+@case(["torch.einsum", "torch.matmul"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def matmul_time_by_time(w, x):
     """(B, T, F) @ (B, F, T): the result has two time axes."""
     torch = torch_of(w)
@@ -281,7 +281,7 @@ def matmul_param_first(w, x):
     return torch.matmul(_param(w, 3, 5), torch.einsum("btf->bft", x))
 
 
-@case(["Tensor.bmm", "torch.bmm", "torch.einsum"], on=(BM, BM.lens))
+@case(["Tensor.bmm", "torch.bmm", "torch.einsum"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def bmm_over_time(w, x):
     """(B, F, T) @ (B, T, F): contracts over time (padding included), two feature axes."""
     torch = torch_of(w)
@@ -331,7 +331,7 @@ def baddbmm_attention(w, x):
     return scores.baddbmm(x, xt, beta=0.5)
 
 
-@case(["torch.einsum"], on=(BM, BM.lens))
+@case(["torch.einsum"], on=(BM, BM.lens), other_lengths=[[9, 3, 6]])
 def einsum_attention(w, x):
     return torch_of(w).einsum("btf,bsf->bts", x, x)
 
@@ -375,14 +375,14 @@ def einsum_list_operands(w, x):
 
 # -- time-major input (time, batch, 5) ------------------------------------------------------------
 
-@case(["Tensor.amin", "Tensor.argmin", "Tensor.max", "Tensor.sum", "torch.mean"], on=(TM.lens,))
+@case(["Tensor.amin", "Tensor.argmin", "Tensor.max", "Tensor.sum", "torch.mean"], on=(TM.lens,), other_lengths=[[9, 3, 6]])
 def tm_reduce_time(w, x):
     torch = torch_of(w)
     values, indices = x.max(0)
     return x.sum(0) + torch.mean(x, dim=0, keepdim=True) + values + indices - x.argmin(0) + x.amin((0, 2), True)
 
 
-@case(["torch.einsum"], on=(TM.lens,))
+@case(["torch.einsum"], on=(TM.lens,), other_lengths=[[9, 3, 6]])
 def tm_attention(w, x):
     torch = torch_of(w)
     scores = torch.einsum("tbf,sbf->bts", x, x)

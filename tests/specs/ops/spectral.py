@@ -20,7 +20,7 @@ FEATURES = Inputs("features", (2, 7, 5), BATCH_MAJOR, lengths=[7, 4])
 
 # -- torch.fft ---------------------------------------------------------------------------------
 
-@case(["torch.fft.rfft", "torch.view_as_real"], on=(RAW_AUDIO, RAW_AUDIO.lens))
+@case(["torch.fft.rfft", "torch.view_as_real"], on=(RAW_AUDIO, RAW_AUDIO.lens), other_lengths=[[50, 23, 31]])
 def rfft_time(w, x):
     """Over the dynamic time axis: the frequency axis is time // 2 + 1."""
     torch = torch_of(w)
@@ -43,14 +43,14 @@ def rfft_n_ortho(w, x):
     return torch.view_as_real(short), torch.view_as_real(long)
 
 
-@case(["torch.fft.irfft", "torch.fft.rfft"], on=(RAW_AUDIO, RAW_AUDIO.lens))
+@case(["torch.fft.irfft", "torch.fft.rfft"], on=(RAW_AUDIO, RAW_AUDIO.lens), other_lengths=[[50, 23, 31]])
 def irfft_roundtrip(w, x):
     torch = torch_of(w)
     spec = torch.fft.rfft(x)
     return torch.fft.irfft(spec, n=x.shape[-1]) - x, torch.fft.irfft(spec, norm="ortho")
 
 
-@case(["torch.fft.fft", "torch.fft.irfft"], on=(RAW_AUDIO, RAW_AUDIO.lens))
+@case(["torch.fft.fft", "torch.fft.irfft"], on=(RAW_AUDIO, RAW_AUDIO.lens), other_lengths=[[50, 23, 31]])
 def irfft_general(w, x):
     """irfft of a spectrum that is not one of a real signal (its DC and top bins have imaginary parts)."""
     torch = torch_of(w)
@@ -75,7 +75,7 @@ def fft_ifft(w, x):
     return torch.view_as_real(spec), torch.real(back), torch.imag(back), padded.real, padded.imag
 
 
-@case(["torch.fft.fft", "torch.fft.rfft", "torch.view_as_real"], on=(FEATURES.lens,))
+@case(["torch.fft.fft", "torch.fft.rfft", "torch.view_as_real"], on=(FEATURES.lens,), other_lengths=[[9, 3, 6]])
 def feat_rfft_features(w, x):
     """Over the static feature axis (a dim in the middle after a transpose)."""
     torch = torch_of(w)
@@ -83,7 +83,7 @@ def feat_rfft_features(w, x):
     return spec.abs(), torch.view_as_real(torch.fft.fft(x, dim=-1, norm="ortho"))
 
 
-@case(["torch.fft.fft", "torch.view_as_real"], on=(FEATURES.lens,))
+@case(["torch.fft.fft", "torch.view_as_real"], on=(FEATURES.lens,), other_lengths=[[9, 3, 6]])
 def feat_dct_fft(w, x):
     """DCT-II (orthonormal) over the feature axis by the torch-dct recipe: reorder, FFT, twiddle."""
     torch = torch_of(w)
@@ -111,7 +111,7 @@ def feat_dct_matmul(w, x):
 
 # -- windows and stft ---------------------------------------------------------------------------
 
-@case(["torch.stft", "torch.view_as_real"], on=(RAW_AUDIO, RAW_AUDIO.lens))
+@case(["torch.stft", "torch.view_as_real"], on=(RAW_AUDIO, RAW_AUDIO.lens), other_lengths=[[50, 23, 31]])
 def stft_hann(w, x):
     """The periodic Hann window of n_fft: RETURNN's stft layer."""
     torch = torch_of(w)
@@ -127,7 +127,7 @@ def stft_power_log(w, x):
     return torch.log(spec.abs().pow(2) + 1e-6).transpose(1, 2)
 
 
-@case(["torch.stft", "torch.view_as_real"], on=(RAW_AUDIO, RAW_AUDIO.lens))
+@case(["torch.stft", "torch.view_as_real"], on=(RAW_AUDIO, RAW_AUDIO.lens), other_lengths=[[50, 23, 31]])
 def stft_win_length_hamming(w, x):
     """win_length < n_fft: the Hamming window sits centred in the frame."""
     torch = torch_of(w)
@@ -155,7 +155,7 @@ def stft_no_window_constant_pad(w, x):
     return torch.view_as_real(whole), torch.view_as_real(part)
 
 
-@case(["Tensor.real", "Tensor.stft", "torch.view_as_real"], on=(RAW_AUDIO, RAW_AUDIO.lens))
+@case(["Tensor.real", "Tensor.stft", "torch.view_as_real"], on=(RAW_AUDIO, RAW_AUDIO.lens), other_lengths=[[50, 23, 31]])
 def stft_not_centered_twosided(w, x):
     torch = torch_of(w)
     spec = x.stft(8, hop_length=2, window=torch.hann_window(8), center=False, onesided=False, return_complex=True)
@@ -197,14 +197,14 @@ def stft_single_signal(w, x):
     return torch.stft(x.sum(0), 8, 2, window=torch.hann_window(8), return_complex=True).abs()
 
 
-@case(["torch.hamming_window", "torch.hann_window"], on=(RAW_AUDIO, RAW_AUDIO.lens))
+@case(["torch.hamming_window", "torch.hann_window"], on=(RAW_AUDIO, RAW_AUDIO.lens), other_lengths=[[50, 23, 31]])
 def hann_dynamic_length(w, x):
     """A window as long as the (padded) input: built in the net."""
     torch = torch_of(w)
     return x * torch.hann_window(x.shape[1]), x * torch.hamming_window(x.shape[1], periodic=False)
 
 
-@case(["Tensor.t", "torch.stft"], on=(TIME_MAJOR_AUDIO.lens,))
+@case(["Tensor.t", "torch.stft"], on=(TIME_MAJOR_AUDIO.lens,), other_lengths=[[50, 23, 31]])
 def tm_stft(w, x):
     """Time-major raw audio: transposed to (batch, time) first."""
     torch = torch_of(w)

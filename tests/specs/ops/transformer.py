@@ -37,29 +37,29 @@ def layer_post_norm_relu(w, x):
     return _layer(w)(_features(w, x))
 
 
-@case(["torch.nn.TransformerEncoderLayer"], on=(BM, BM.lens))
+@case(["torch.nn.TransformerEncoderLayer"], on=(BM.lens,))
 def layer_pre_norm_gelu(w, x):
     return _layer(w, activation="gelu", norm_first=True)(_features(w, x))
 
 
-@case(["torch.nn.TransformerEncoderLayer"], on=(BM, BM.lens))
+@case(["torch.nn.TransformerEncoderLayer"], on=(BM.lens,))
 def layer_functional_gelu_no_bias(w, x):
     """activation given as F.gelu, and bias=False (Linear, LayerNorm and attention without biases)."""
     return _layer(w, activation=torch_of(w).nn.functional.gelu, bias=False, layer_norm_eps=1e-3)(_features(w, x))
 
 
-@case(["torch.nn.TransformerEncoderLayer"], on=(BM, BM.lens))
+@case(["torch.nn.TransformerEncoderLayer"], on=(BM.lens,))
 def layer_other_activation(w, x):
     """Any callable activation (torch's fast path takes only relu and gelu; its slow path calls it)."""
     return _layer(w, activation=torch_of(w).tanh)(_features(w, x))
 
 
-@case(["torch.nn.TransformerEncoderLayer"], on=(TM, TM.lens))
+@case(["torch.nn.TransformerEncoderLayer"], on=(TM.lens,))
 def tm_layer_post_norm(w, x):
     return _layer(w, batch_first=False)(_features(w, x))
 
 
-@case(["torch.nn.TransformerEncoderLayer"], on=(TM, TM.lens))
+@case(["torch.nn.TransformerEncoderLayer"], on=(TM.lens,))
 def tm_layer_pre_norm_relu_causal(w, x):
     torch = torch_of(w)
     mask = torch.nn.Transformer.generate_square_subsequent_mask(x.shape[0])
@@ -67,7 +67,7 @@ def tm_layer_pre_norm_relu_causal(w, x):
         _features(w, x), src_mask=mask)
 
 
-@case(["torch.nn.TransformerEncoderLayer"], on=(BM, BM.lens), other_lengths=[[11, 6, 9]], no_grad=True)
+@case(["torch.nn.TransformerEncoderLayer"], on=(BM.lens,), other_lengths=[[11, 6, 9]], no_grad=True)
 def layer_causal_mask(w, x):
     """The causal mask of the input's (dynamic) length, with torch's is_causal hint and without."""
     torch = torch_of(w)
@@ -77,12 +77,12 @@ def layer_causal_mask(w, x):
     return layer(h, src_mask=mask, is_causal=True) + layer(h, src_mask=mask)
 
 
-@case(["torch.nn.TransformerEncoderLayer"], on=(BM, BM.lens), other_lengths=[[11, 6, 9]], no_grad=True)
+@case(["torch.nn.TransformerEncoderLayer"], on=(BM.lens,), other_lengths=[[11, 6, 9]], no_grad=True)
 def layer_key_padding_mask(w, x):
     return _layer(w, norm_first=True)(_features(w, x), src_key_padding_mask=_padding(x))
 
 
-@case(["torch.nn.TransformerEncoderLayer"], on=(TM, TM.lens))
+@case(["torch.nn.TransformerEncoderLayer"], on=(TM.lens,))
 def tm_layer_masks(w, x):
     """Time-major, a causal mask and a key padding mask together."""
     torch = torch_of(w)
@@ -93,14 +93,14 @@ def tm_layer_masks(w, x):
 
 # -- TransformerEncoder --------------------------------------------------------------------------
 
-@case(["torch.nn.TransformerEncoder"], on=(BM, BM.lens), other_lengths=[[11, 6, 9]], no_grad=True)
+@case(["torch.nn.TransformerEncoder"], on=(BM.lens,), other_lengths=[[11, 6, 9]], no_grad=True)
 def encoder_two_layers_norm(w, x):
     torch = torch_of(w)
     encoder = torch.nn.TransformerEncoder(_layer(w), 2, norm=torch.nn.LayerNorm(8)).eval()
     return encoder(_features(w, x))
 
 
-@case(["torch.nn.TransformerEncoder"], on=(TM, TM.lens))
+@case(["torch.nn.TransformerEncoder"], on=(TM.lens,))
 def tm_encoder_pre_norm_causal(w, x):
     torch = torch_of(w)
     encoder = torch.nn.TransformerEncoder(_layer(w, batch_first=False, norm_first=True, activation="gelu"), 2,
@@ -109,7 +109,7 @@ def tm_encoder_pre_norm_causal(w, x):
     return encoder(_features(w, x), mask=mask)
 
 
-@case(["torch.nn.TransformerEncoder"], on=(BM, BM.lens), other_lengths=[[11, 6, 9]], no_grad=True)
+@case(["torch.nn.TransformerEncoder"], on=(BM.lens,), other_lengths=[[11, 6, 9]], no_grad=True)
 def encoder_key_padding_mask(w, x):
     """enable_nested_tensor (the default) with a padding mask: torch's nested path zeroes padded positions
     (before the final norm) whenever every row's mask is left-aligned. This mask is not; the net checks it
@@ -119,7 +119,7 @@ def encoder_key_padding_mask(w, x):
     return encoder(_features(w, x), src_key_padding_mask=_padding(x))
 
 
-@case(["torch.nn.TransformerEncoder"], on=(BM, BM.lens))
+@case(["torch.nn.TransformerEncoder"], on=(BM.lens,))
 def encoder_padding_at_the_end(w, x):
     """Every row's padding at its end: torch's nested-tensor path, which zeroes the padded positions; the
     recorder runs torch leaf modules without its ops mode, so they take that path while recorded too."""
@@ -130,7 +130,7 @@ def encoder_padding_at_the_end(w, x):
     return encoder(_features(w, x), src_key_padding_mask=padding)
 
 
-@case(["torch.nn.TransformerEncoder"], on=(BM, BM.lens))
+@case(["torch.nn.TransformerEncoder"], on=(BM.lens,))
 def encoder_key_padding_mask_no_nested(w, x):
     torch = torch_of(w)
     encoder = torch.nn.TransformerEncoder(_layer(w), 2, enable_nested_tensor=False).eval()
@@ -154,26 +154,26 @@ def _causal(w, x, time_axis=1):
     return torch_of(w).nn.Transformer.generate_square_subsequent_mask(x.shape[time_axis])
 
 
-@case(["torch.nn.TransformerDecoderLayer"], on=(BM, BM.lens))
+@case(["torch.nn.TransformerDecoderLayer"], on=(BM.lens,))
 def decoder_layer_post_norm_causal(w, x):
     """The default activation (F.relu), a causal tgt_mask with the tgt_is_causal hint."""
     return _decoder_layer(w)(_features(w, x), _memory(w, x), tgt_mask=_causal(w, x), tgt_is_causal=True)
 
 
-@case(["torch.nn.TransformerDecoderLayer"], on=(BM, BM.lens))
+@case(["torch.nn.TransformerDecoderLayer"], on=(BM.lens,))
 def decoder_layer_pre_norm_gelu(w, x):
     return _decoder_layer(w, norm_first=True, activation="gelu")(_features(w, x), _memory(w, x),
                                                                  tgt_mask=_causal(w, x))
 
 
-@case(["torch.nn.TransformerDecoderLayer"], on=(BM, BM.lens))
+@case(["torch.nn.TransformerDecoderLayer"], on=(BM.lens,))
 def decoder_layer_callable_activation(w, x):
     """Any callable activation (here the model's own), and bias=False."""
     torch = torch_of(w)
     return _decoder_layer(w, activation=lambda h: torch.tanh(h) * 2.0, bias=False)(_features(w, x), _memory(w, x))
 
 
-@case(["torch.nn.TransformerDecoderLayer"], on=(BM, BM.lens), other_lengths=[[11, 6, 9]], no_grad=True)
+@case(["torch.nn.TransformerDecoderLayer"], on=(BM.lens,), other_lengths=[[11, 6, 9]], no_grad=True)
 def decoder_layer_masks(w, x):
     """Causal tgt_mask, a (T, S) memory_mask (bool, True: masked), key padding masks on both sides."""
     torch = torch_of(w)
@@ -183,7 +183,7 @@ def decoder_layer_masks(w, x):
                              tgt_key_padding_mask=_padding(x), memory_key_padding_mask=_padding(x))
 
 
-@case(["torch.nn.TransformerDecoder"], on=(BM, BM.lens), other_lengths=[[11, 6, 9]], no_grad=True)
+@case(["torch.nn.TransformerDecoder"], on=(BM.lens,), other_lengths=[[11, 6, 9]], no_grad=True)
 def decoder_two_layers_norm(w, x):
     """tgt_is_causal left to torch's detection (None) on a causal mask."""
     torch = torch_of(w)
@@ -191,7 +191,7 @@ def decoder_two_layers_norm(w, x):
     return decoder(_features(w, x), _memory(w, x), tgt_mask=_causal(w, x))
 
 
-@case(["torch.nn.TransformerDecoder"], on=(BM, BM.lens))
+@case(["torch.nn.TransformerDecoder"], on=(BM.lens,))
 def decoder_no_norm_memory_padding(w, x):
     torch = torch_of(w)
     decoder = torch.nn.TransformerDecoder(_decoder_layer(w, norm_first=True), 2).eval()
@@ -199,14 +199,14 @@ def decoder_no_norm_memory_padding(w, x):
     return decoder(h, h, tgt_mask=_causal(w, x), tgt_is_causal=True, memory_key_padding_mask=_padding(x))
 
 
-@case(["torch.nn.Transformer"], on=(BM, BM.lens), other_lengths=[[11, 6, 9]], no_grad=True)
+@case(["torch.nn.Transformer"], on=(BM.lens,), other_lengths=[[11, 6, 9]], no_grad=True)
 def transformer(w, x):
     torch = torch_of(w)
     model = torch.nn.Transformer(8, 2, 2, 2, 16, batch_first=True).eval()
     return model(_memory(w, x), _features(w, x), tgt_mask=_causal(w, x), tgt_is_causal=True)
 
 
-@case(["torch.nn.Transformer"], on=(BM, BM.lens))
+@case(["torch.nn.Transformer"], on=(BM.lens,))
 def transformer_padding_masks(w, x):
     """Key padding masks for src (the encoder's nested-tensor path where left-aligned), tgt and memory; gelu."""
     torch = torch_of(w)
@@ -216,7 +216,7 @@ def transformer_padding_masks(w, x):
                  memory_key_padding_mask=_padding(x))
 
 
-@case(["torch.nn.Transformer"], on=(BM, BM.lens))
+@case(["torch.nn.Transformer"], on=(BM.lens,))
 def transformer_custom_encoder(w, x):
     """A custom encoder (here a TransformerEncoder without a final norm), the decoder torch's."""
     torch = torch_of(w)
@@ -227,7 +227,7 @@ def transformer_custom_encoder(w, x):
     return model(h, h, tgt_mask=_causal(w, x), tgt_is_causal=True)
 
 
-@case(["torch.nn.TransformerDecoderLayer"], on=(TM, TM.lens))
+@case(["torch.nn.TransformerDecoderLayer"], on=(TM.lens,))
 def tm_decoder_layer_masks(w, x):
     """Time-major: causal tgt_mask, a float memory_mask, key padding masks."""
     h, memory = _features(w, x), _memory(w, x, time_axis=0)
@@ -238,7 +238,7 @@ def tm_decoder_layer_masks(w, x):
                                                 memory_key_padding_mask=padding[:, 2:])
 
 
-@case(["torch.nn.TransformerDecoder"], on=(TM, TM.lens))
+@case(["torch.nn.TransformerDecoder"], on=(TM.lens,))
 def tm_decoder_pre_norm(w, x):
     torch = torch_of(w)
     decoder = torch.nn.TransformerDecoder(_decoder_layer(w, batch_first=False, norm_first=True), 2,
@@ -246,7 +246,7 @@ def tm_decoder_pre_norm(w, x):
     return decoder(_features(w, x), _memory(w, x, time_axis=0), tgt_mask=_causal(w, x, 0), tgt_is_causal=True)
 
 
-@case(["torch.nn.Transformer"], on=(TM, TM.lens))
+@case(["torch.nn.Transformer"], on=(TM.lens,))
 def tm_transformer(w, x):
     torch = torch_of(w)
     model = torch.nn.Transformer(8, 2, 1, 1, 16, norm_first=True).eval()
