@@ -10,7 +10,9 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+import torch
 
 from phases import REPO, run_pt2r, run_python
 from roundtrip import convert
@@ -18,8 +20,10 @@ from roundtrip import convert
 from pt2r import cli, converters
 from pt2r.converters import ConverterError
 from pt2r.errors import InternalError, UnsupportedOpError
-from pt2r.record import record
+from pt2r.record import DEFAULT_SEED, record, reset_seeds
 from pt2r.replay import replay
+from pt2r.replay.standalone import run_exported
+from pt2r.spec import load_spec
 from pt2r.trace import TraceReader
 
 SPECS = os.path.join(REPO, "tests", "specs")
@@ -89,6 +93,14 @@ def test_converters_in_the_spec_file_convert_what_pt2r_lacks(tmp_path):
     assert f"| {GATE} (user converter) |" in md
     html = open(tmp_path / "out" / "report.html").read()
     assert 'id="s-converter-0"><code>' + GATE in html
+
+    # the exported net on a batch of other lengths computes what PyTorch computes there
+    x = np.random.RandomState(1).randn(3, 9, 5).astype("float32")
+    got = run_exported(result.config_path, result.checkpoint_prefix, x, {1: [9, 3, 6]})["output"]
+    reset_seeds(DEFAULT_SEED)  # the parameters the record phase created
+    with torch.no_grad():
+        want = load_spec(MODEL).call(None, torch.from_numpy(x), None).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
     # the user's wrapped class and function are as they were after the run
     for prefix in ("_pt2r_wrapped_pt2r_torch", "_pt2r_wrapped_pt2r_record_traced_torch"):

@@ -261,3 +261,21 @@ def test_op_families_share_only_public_helpers():
                         node.attr.startswith("_") and not node.attr.startswith("__") and \
                         os.path.exists(os.path.join(folder, node.value.id + ".py")) and node.value.id + ".py" != file:
                     raise AssertionError(f"{file} uses {node.value.id}.{node.attr}")
+
+
+def test_buffers_and_folded_constants_are_named_by_what_they_are(tmp_path):
+    """A buffer is named by its module (by its path once the module is called, else by its class), a constant
+    computed from one by the buffer and the op: not by the op call that happened to make it."""
+    result = assert_converts(os.path.join(SPECS, "named_constants.py:model_func"), tmp_path, None)
+    variables = {name: layer for name, layer in _layers(result.net_dict) if layer["class"] == "variable"}
+    assert set(variables) == {"Bank.filters.mul", "Net/conv.weight", "Net/conv.bias", "Net/scale.getitem"}
+    # its out-channel and kernel dims are its own, its in-channels those of the conv's input
+    assert {d.description for d in variables["Bank.filters.mul"]["shape"]} == \
+        {"Bank.filters.mul:0", "conv:out_channels", "Bank.filters.mul:2"}
+
+
+def _layers(net, prefix=""):
+    for name, layer in net.items():
+        yield prefix + name, layer
+        if layer.get("class") == "subnetwork":
+            yield from _layers(layer["subnetwork"], f"{prefix}{name}/")

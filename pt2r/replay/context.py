@@ -256,7 +256,8 @@ class ReplayContext:
             elif name in calls.RANDOM_OPS and values.sized_by_input(args, kwargs):
                 output, built = impl(*args, **kwargs), True  # the net draws it (pt2r.torch.ops.random)
             elif name in calls.EXTERNAL or name in calls.RANDOM_OPS or values.foldable(args, kwargs):
-                output, recorded = self.recorded_output(), True
+                output = self.recorded_output(values.folded_name(args, kwargs, self.layer_name_for(index)))
+                recorded = True
             else:
                 output, built = impl(*args, **kwargs), True
         except Pt2rError as exc:  # unsupported usage, bad arguments, ...: said by the builder, located here
@@ -287,12 +288,13 @@ class ReplayContext:
         kwargs = {k: v for k, v in kwargs.items() if k in rec["kwargs"]}  # those the recording had by keyword
         values.bind_inputs(self, (args, kwargs), (rec["args"], rec["kwargs"]), self.layer_name_for())
 
-    def recorded_output(self) -> Any:
-        """The current call's recorded output, as drop-in values (tensors not yet in the net).
+    def recorded_output(self, name: str | None = None) -> Any:
+        """The current call's recorded output, as drop-in values (tensors not yet in the net, named
+        ``name``, by default the call's layer name).
 
         External inputs, random ops and ops on constants only take it instead of building layers."""
         index = self._call_stack[-1]
-        return values.decode(self, self.calls[index]["output"], constant_name=self.layer_name_for(index))
+        return values.decode(self, self.calls[index]["output"], constant_name=name or self.layer_name_for(index))
 
     def module_call(self, module: Any, args: tuple, kwargs: dict, caller: Any) -> Any:
         if not self.recording_active:

@@ -81,12 +81,14 @@ def pair_tensors(value: Any, recorded: Any) -> list[tuple[Tensor, int]]:
 
 def bind_tensor(ctx: Any, tensor: Tensor, tensor_id: int, name: str, dim_names: list[str] | None = None) -> None:
     """Give a tensor whose content comes from the trace (a parameter, buffer or constant) the
-    recorded content ``tensor_id``; a tensor computed in the net is left alone. Its dims are named
-    ``dim_names`` (default ``<name>:<axis>``)."""
+    recorded content ``tensor_id`` and the name ``name``; a tensor computed in the net is left alone.
+    Its dims are named ``dim_names`` (default ``<name>:<axis>``) while it is not in the net."""
     if tensor._layer is not None and tensor.blob is None:
         return
     blob = ctx.meta["tensors"][tensor_id]["blob"]
     if tensor.blob == blob:
+        if tensor._layer is None and tensor.name != name:  # e.g. a buffer, named by its module's path now
+            _name(tensor, tensor.value.shape, name, dim_names)
         return
     array = ctx.array(tensor_id)
     if tuple(array.shape) != tuple(d.dimension for d in tensor.dims):
@@ -94,10 +96,15 @@ def bind_tensor(ctx: Any, tensor: Tensor, tensor_id: int, name: str, dim_names: 
                                 f"{tuple(d.dimension for d in tensor.dims)}: the model code differs from the "
                                 f"recording.")
     if tensor._layer is None:
-        names = dim_names if dim_names and len(dim_names) >= array.ndim else [f"{name}:{i}" for i in range(array.ndim)]
-        tensor.dims = tuple(Dim(int(n), name=d) for n, d in zip(array.shape, names))
+        _name(tensor, array.shape, name, dim_names)
     tensor._layer = None  # a variable with another value before: a new variable
     tensor.value, tensor.blob, tensor.name = array, blob, name
+
+
+def _name(tensor: Tensor, shape: tuple[int, ...], name: str, dim_names: list[str] | None) -> None:
+    names = dim_names if dim_names and len(dim_names) >= len(shape) else [f"{name}:{i}" for i in range(len(shape))]
+    tensor.dims = tuple(Dim(int(n), name=d) for n, d in zip(shape, names))
+    tensor.name = name
 
 
 def bind_inputs(ctx: Any, value: Any, recorded: Any, name: str) -> None:
@@ -128,6 +135,14 @@ def bind_module_state(ctx: Any, module: Any, module_name: str, rec: dict[str, An
             path = module_name.partition(".")[2] or module_name  # the module's attribute path in its root
             bind_tensor(ctx, tensor, ref["$t"], f"{module_name}.{pname}",
                         [f"{path}:{role}" for role in roles] if roles else None)
+            tensor.is_state = True
+
+
+def folded_name(args: tuple, kwargs: dict, call_layer_name: str) -> str:
+    """The name of an op's result on constants: after the module parameter or buffer it is computed
+    from and the op (``PQMF.updown_filter.mul``), else the call's layer name (``mul``)."""
+    state = next((t for t in _tensors((args, kwargs)) if t.is_state), None)
+    return f"{state.name}.{call_layer_name.rsplit('.', 1)[-1]}" if state is not None else call_layer_name
 
 
 def _tensors(value: Any) -> Iterator[Tensor]:

@@ -63,6 +63,8 @@ class Tensor:
         self.value = value
         #: the layer name a value or unbound tensor gets when it enters the net
         self.name = name
+        #: a module's parameter or buffer (its name says which): constants computed from it are named after it
+        self.is_state = False
         self.trainable = trainable
         #: the trace blob of the content, for tensors whose content comes from the trace
         self.blob: str | None = None

@@ -24,6 +24,15 @@ def value_tensor(array: np.ndarray, dtype_name: str, name: str, blob: str | None
     return tensor
 
 
+def name_state(tensor: Any, name: str) -> None:
+    """Name a module's parameter or buffer ``name`` (``PQMF.synthesis_filter``), with its dims
+    (``name:0``, ...), unless it already is in the net under another name."""
+    if isinstance(tensor, Tensor) and tensor._layer is None:
+        if tensor.value is not None and tensor.name != name:
+            tensor.dims = tuple(static_dims(tensor.value.shape, name))
+        tensor.name, tensor.is_state = name, True
+
+
 def rebind_in_place(target: Tensor, output: Any) -> None:
     """An in-place op: the mutated tensor now stands for the op's result."""
     if isinstance(output, Tensor) and output is not target:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from pt2r.import_wrapper import original_module_name
 from pt2r.torch._tensor import Buffer, Parameter, Tensor
+from pt2r.torch.values import name_state
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -65,7 +66,7 @@ class Module:
             self.__dict__.pop(name, None)
             modules[name] = value
         elif name in buffers:
-            buffers[name] = value
+            self.register_buffer(name, value, persistent=name not in self._non_persistent_buffers_set)
         elif name in params and value is None:
             params[name] = None
         else:
@@ -90,6 +91,9 @@ class Module:
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent_buffers_set.add(name)
+        # the constant's name says what it is, also when the module is never called (e.g. a filter bank
+        # used by a method other than forward); a call names it by the module's path
+        name_state(tensor, f"{type(self).__name__}.{name}")
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         self.__dict__.pop(name, None)

@@ -210,8 +210,10 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
     if not isinstance(sequence, PackedSequence):
         raise UnsupportedOpError(f"pad_packed_sequence of a {type(sequence).__name__} is not supported (only of "
                                  f"what pack_padded_sequence and the recurrent modules give)")
-    if total_length is not None:
-        raise UnsupportedOpError("pad_packed_sequence with total_length is not supported")
+    if total_length is not None and getattr(total_length, "dim", None) != sequence.time:
+        # the padded input's own length (``total_length=x.size(1)``, for DataParallel) is the time dim itself
+        raise UnsupportedOpError(f"pad_packed_sequence with total_length={total_length!r} is not supported (only "
+                                 f"the padded input's length, e.g. x.size(1))")
     x = sequence.padded
     masked = make({"class": "seq_len_mask", "from": x, "axis": sequence.time, "mask_value": float(padding_value)},
                   x.dims, dtype=x.dtype)

@@ -140,18 +140,19 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 # -- indexing and slicing ----------------------------------------------------------------------
 
-def _eval_index(x: Tensor, axis: int, item: Any, out_dim: Dim | None) -> Tensor:
-    """``x[..., item, ...]`` on one axis by TF indexing (for positions counted from the padded end)."""
+def _eval_index(x: Tensor, axis: int, item: Any, out_dim: Dim | None, sizes: Sequence[Tensor] = ()) -> Tensor:
+    """``x[..., item, ...]`` on one axis by TF indexing, the axis becoming ``out_dim`` (None: gone), for
+    positions counted from the padded end or computed at run time: ``item`` is an int, a slice, or the
+    code of one reading the size scalars ``sizes`` as ``source(1)``, ``source(2)``, ..."""
     raw = list(x.layer.output.dims)
     r = raw.index(x.dims[axis])
-    text = f"{item.start}:{'' if item.stop is None else item.stop}:{item.step or 1}" if isinstance(item, slice) \
-        else str(int(item))
+    if isinstance(item, slice):
+        item = f"{item.start}:{'' if item.stop is None else item.stop}:{item.step or 1}"
     out_raw = raw[:r] + ([out_dim] if out_dim is not None else []) + raw[r + 1:]
     static = [None if d.is_batch_dim() else d.dimension for d in out_raw]  # TF cannot infer a size it cut off
-    expr = f"tf.ensure_shape(source(0, auto_convert=False)[{', '.join([':'] * r + [text])}], {static})"
-
+    expr = f"tf.ensure_shape(source(0, auto_convert=False)[{', '.join([':'] * r + [str(item)])}], {static})"
     dims = [*x.dims[:axis], *([out_dim] if out_dim is not None else []), *x.dims[axis + 1:]]
-    return eval_layer(expr, x, dims, x.dtype, raw_dims=out_raw)
+    return eval_layer(expr, [x, *sizes], dims, x.dtype, raw_dims=out_raw)
 
 
 def _offset(d: Dim, x: Dim) -> int | None:
@@ -221,13 +222,8 @@ def _slice_to_length(x: Tensor, axis: int, item: slice, step: int) -> Tensor:
     if step != 1:
         out_dim = out_dim.ceildiv_right(step)
     ctx().dim_values.setdefault(out_dim, len(range(start, m, step)))
-    raw = list(x.layer.output.dims)
-    r = raw.index(d)
-    out_raw = [out_dim if e == d else e for e in raw]
-    static = [None if e.is_batch_dim() else e.dimension for e in out_raw]
-    index = ", ".join([":"] * r + [f"{start}:tf.cast(source(1, auto_convert=False), tf.int32):{step}"])
-    return eval_layer(f"tf.ensure_shape(source(0, auto_convert=False)[{index}], {static})", [x, size_scalar(stop)],
-                      [out_dim if e == d else e for e in x.dims], x.dtype, raw_dims=out_raw)
+    return _eval_index(x, axis, f"{start}:tf.cast(source(1, auto_convert=False), tf.int32):{step}", out_dim,
+                       [size_scalar(stop)])
 
 
 def slice_axis(x: Tensor, axis: int, item: slice) -> Tensor:
@@ -312,12 +308,7 @@ def _slice_at_sizes(x: Tensor, axis: int, item: slice) -> Tensor:
         terms, const = form
         return " + ".join([str(const)] + [f"{c} * tf.cast(source({1 + atoms.index(a)}, auto_convert=False), tf.int32)"
                                           for a, c in terms.items()])
-    raw = list(x.layer.output.dims)
-    out_raw = [out_dim if e == x.dims[axis] else e for e in raw]
-    static = [None if e.is_batch_dim() else e.dimension for e in out_raw]
-    index = ", ".join([":"] * raw.index(x.dims[axis]) + [f"{position(form_of(start))}:{position(form_of(stop))}"])
-    return eval_layer(f"tf.ensure_shape(source(0, auto_convert=False)[{index}], {static})", [x, *sizes],
-                      [out_dim if e == x.dims[axis] else e for e in x.dims], x.dtype, raw_dims=out_raw)
+    return _eval_index(x, axis, f"{position(form_of(start))}:{position(form_of(stop))}", out_dim, sizes)
 
 
 def select_axis(x: Tensor, axis: int, index: int) -> Tensor:

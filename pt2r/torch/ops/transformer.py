@@ -18,7 +18,7 @@ the computed values: see `_nested_zeros`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
@@ -54,62 +54,73 @@ def _activation_fn(activation: Any) -> Any:
     return activation
 
 
-def _refuse_training_dropout(layer: Module) -> None:
-    if layer.training and layer.dropout_p:
-        raise UnsupportedOpError(f"{type(layer).__name__} with dropout={layer.dropout_p} in training mode "
-                                 "(random) is not supported: call .eval() on the model")
+class _Layer(Module):
+    """What torch's encoder and decoder layers share: self-attention (and, in a decoder, cross-attention), the
+    feed-forward block, and a LayerNorm per block."""
 
-
-def _feed_forward(layer: Module, x: Tensor) -> Tensor:
-    """``linear2(activation(linear1(x)))`` of an encoder or decoder layer."""
-    hidden = layer.activation(linear(x, layer.linear1.weight, layer.linear1.bias))
-    return linear(hidden, layer.linear2.weight, layer.linear2.bias)
-
-
-@module("torch.nn.TransformerEncoderLayer")
-class TransformerEncoderLayer(Module):
-    """Self-attention block and feed-forward block, each with a residual and a LayerNorm after it
-    (``norm_first=False``) or before it on the block's input (``norm_first=True``)."""
+    #: a decoder layer's: cross-attention (``multihead_attn``) and its LayerNorm
+    cross_attention = False
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
                  activation: Any = "relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device: Any = None, dtype: Any = None):
         super().__init__()
-        #: the constructor's arguments, for TransformerEncoder's copies (torch deep-copies the layer)
+        #: the constructor's arguments, for TransformerEncoder's/Decoder's copies (torch deep-copies the layer)
         self._config = dict(d_model=d_model, nhead=nhead, dim_feedforward=dim_feedforward, dropout=dropout,
                             activation=activation, layer_norm_eps=layer_norm_eps, batch_first=batch_first,
                             norm_first=norm_first, bias=bias)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first)
+        if self.cross_attention:
+            self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                     batch_first=batch_first)
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias)
         self.norm_first, self.dropout_p = norm_first, dropout
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        for i in range(1, 4 if self.cross_attention else 3):
+            setattr(self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias))
         self.activation = _activation_fn(activation)
-        # torch's fast-path flag (TransformerEncoder's nested-tensor path depends on it)
-        name = _activation_name(activation)
-        self.activation_relu_or_gelu = (1 if name == "relu" or isinstance(activation, ReLU) else
-                                        2 if name == "gelu" or isinstance(activation, GELU) else 0)
 
-    def clone(self) -> TransformerEncoderLayer:
+    def clone(self) -> _Layer:
         copy = type(self)(**self._config)
         copy.train(self.training)
         return copy
 
+    def _blocks(self, x: Tensor, *attention: Callable[[Tensor], Tensor]) -> Tensor:
+        """The attention blocks, then the feed-forward block, each with a residual and its LayerNorm after
+        it (``norm_first=False``) or before it on the block's input (``norm_first=True``)."""
+        if self.training and self.dropout_p:
+            raise UnsupportedOpError(f"{type(self).__name__} with dropout={self.dropout_p} in training mode "
+                                     "(random) is not supported: call .eval() on the model")
+        blocks = (*attention, self._feed_forward)
+        for i, block in enumerate(blocks, 1):
+            norm = getattr(self, f"norm{i}")
+            x = x + block(norm(x)) if self.norm_first else norm(x + block(x))
+        return x
+
+    def _feed_forward(self, x: Tensor) -> Tensor:
+        """``linear2(activation(linear1(x)))``."""
+        hidden = self.activation(linear(x, self.linear1.weight, self.linear1.bias))
+        return linear(hidden, self.linear2.weight, self.linear2.bias)
+
+
+@module("torch.nn.TransformerEncoderLayer")
+class TransformerEncoderLayer(_Layer):
+    """Self-attention block and feed-forward block (`_Layer`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # torch's fast-path flag (TransformerEncoder's nested-tensor path depends on it)
+        activation = self._config["activation"]
+        name = _activation_name(activation)
+        self.activation_relu_or_gelu = (1 if name == "relu" or isinstance(activation, ReLU) else
+                                        2 if name == "gelu" or isinstance(activation, GELU) else 0)
+
     def forward(self, src: Tensor, src_mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None,
                 is_causal: bool = False) -> Tensor:
-        _refuse_training_dropout(self)
-
         def self_attention(x: Tensor) -> Tensor:
             return self.self_attn(x, x, x, attn_mask=src_mask, key_padding_mask=src_key_padding_mask,
                                   need_weights=False, is_causal=is_causal)[0]
-
-        x = src
-        if self.norm_first:
-            x = x + self_attention(self.norm1(x))
-            return x + _feed_forward(self, self.norm2(x))
-        x = self.norm1(x + self_attention(x))
-        return self.norm2(x + _feed_forward(self, x))
+        return self._blocks(src, self_attention)
 
 
 def _nested_zeros(x: Tensor, padding: Tensor) -> Tensor:
@@ -170,41 +181,16 @@ class TransformerEncoder(Module):
 
 
 @module("torch.nn.TransformerDecoderLayer")
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_Layer):
     """Self-attention block (over ``tgt``), cross-attention block (queries from it, keys and values from
-    ``memory``) and feed-forward block, each with a residual and a LayerNorm after it (``norm_first=False``)
-    or before it on the block's input (``norm_first=True``)."""
+    ``memory``) and feed-forward block (`_Layer`)."""
 
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
-                 activation: Any = "relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
-                 norm_first: bool = False, bias: bool = True, device: Any = None, dtype: Any = None):
-        super().__init__()
-        #: the constructor's arguments, for TransformerDecoder's copies (torch deep-copies the layer)
-        self._config = dict(d_model=d_model, nhead=nhead, dim_feedforward=dim_feedforward, dropout=dropout,
-                            activation=activation, layer_norm_eps=layer_norm_eps, batch_first=batch_first,
-                            norm_first=norm_first, bias=bias)
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias)
-        self.norm_first, self.dropout_p = norm_first, dropout
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.activation = _activation_fn(activation)
-
-    def clone(self) -> TransformerDecoderLayer:
-        copy = type(self)(**self._config)
-        copy.train(self.training)
-        return copy
+    cross_attention = True
 
     def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Tensor | None = None,
                 memory_mask: Tensor | None = None, tgt_key_padding_mask: Tensor | None = None,
                 memory_key_padding_mask: Tensor | None = None, tgt_is_causal: bool = False,
                 memory_is_causal: bool = False) -> Tensor:
-        _refuse_training_dropout(self)
-
         def self_attention(x: Tensor) -> Tensor:
             return self.self_attn(x, x, x, attn_mask=tgt_mask, key_padding_mask=tgt_key_padding_mask,
                                   need_weights=False, is_causal=bool(tgt_is_causal))[0]
@@ -213,15 +199,7 @@ class TransformerDecoderLayer(Module):
             return self.multihead_attn(x, memory, memory, attn_mask=memory_mask,
                                        key_padding_mask=memory_key_padding_mask, need_weights=False,
                                        is_causal=bool(memory_is_causal))[0]
-
-        x = tgt
-        if self.norm_first:
-            x = x + self_attention(self.norm1(x))
-            x = x + cross_attention(self.norm2(x))
-            return x + _feed_forward(self, self.norm3(x))
-        x = self.norm1(x + self_attention(x))
-        x = self.norm2(x + cross_attention(x))
-        return self.norm3(x + _feed_forward(self, x))
+        return self._blocks(tgt, self_attention, cross_attention)
 
 
 @module("torch.nn.TransformerDecoder")

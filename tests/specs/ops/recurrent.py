@@ -254,8 +254,10 @@ def packed_rnn_bidirectional(w, x, seq_lens):
 
 @case(["torch.nn.LSTM"], on=(PACKED.lens,))
 def packed_lstm_then_linear(w, x, seq_lens):
-    """The usual encoder: packed bidirectional LSTM, padded output through a Linear, last layer's h_n."""
-    out, h_n, c_n = _packed(w, _nn(w).LSTM(5, 8, bidirectional=True, batch_first=True), x, seq_lens)
+    """The usual encoder: packed bidirectional LSTM, padded output (to the input's length, as for
+    DataParallel) through a Linear, last layer's h_n."""
+    out, h_n, c_n = _packed(w, _nn(w).LSTM(5, 8, bidirectional=True, batch_first=True), x, seq_lens,
+                            total_length=x.size(1))
     return _nn(w).Linear(16, 3)(out), torch_of(w).cat([h_n[0], h_n[1]], -1)
 
 
@@ -285,6 +287,11 @@ def tm_packed_lstm_bidirectional_two_layers(w, x, seq_lens):
 @case(["torch.nn.GRU"], on=(PACKED_TM.lens,))
 def tm_packed_gru_bidirectional(w, x, seq_lens):
     return _packed(w, _nn(w).GRU(5, 8, bidirectional=True), x, seq_lens, batch_first=False)
+
+
+@refused(r"total_length=20 is not supported", on=PACKED.lens)
+def packed_constant_total_length(w, x, seq_lens):
+    return _packed(w, _nn(w).GRU(5, 8, batch_first=True), x, seq_lens, total_length=20)
 
 
 @refused("lengths that are not the input's sequence lengths", on=PACKED.lens)
