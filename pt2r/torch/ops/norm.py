@@ -124,6 +124,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # 
     spatial = list(input.dims[2:])
     if groups == 1:
         normed = _normalize(input, [channels] + spatial, eps)
+    elif groups == c:  # each channel its own group (wav2vec 2.0's first conv): no split needed, and TF's
+        # reduction over the time axis alone is faster than over it and a size-1 group axis
+        normed = _normalize(input, spatial, eps)
     else:
         group_dim, per_group = Dim(groups, name="groups"), Dim(c // groups, name="group_channels")
         split_dims = list(input.dims[:1]) + [group_dim, per_group] + spatial

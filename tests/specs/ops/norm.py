@@ -111,7 +111,7 @@ def group_norm_one_group(w, x):
     return _randomized(nn, nn.GroupNorm(1, 5, eps=1e-3), "weight", "bias")(x)
 
 
-@case(["torch.nn.GroupNorm"], on=(DEFAULT, CHANNELS_FIRST.lens))
+@case(["torch.nn.GroupNorm"], on=(DEFAULT, CHANNELS_FIRST.lens), other_lengths=[[9, 4, 7]])
 def group_norm_per_channel_no_affine(w, x):
     return _nn(w).GroupNorm(5, 5, affine=False)(x)
 
