@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, Iterator
 
-from returnn.tensor import Dim
-
 from pt2r.errors import NameMismatchError
 from pt2r.torch import _dtype
 from pt2r.torch._size import Size, SizeExpr, SizeValue
 from pt2r.torch._tensor import Tensor, device
-from pt2r.torch.values import value_tensor
+from pt2r.torch.values import rename, value_tensor
 
 
 def decode(ctx: Any, value: Any, *, constant_name: str) -> Any:
@@ -88,7 +86,7 @@ def bind_tensor(ctx: Any, tensor: Tensor, tensor_id: int, name: str, dim_names: 
     blob = ctx.meta["tensors"][tensor_id]["blob"]
     if tensor.blob == blob:
         if tensor._layer is None and tensor.name != name:  # e.g. a buffer, named by its module's path now
-            _name(tensor, tensor.value.shape, name, dim_names)
+            rename(tensor, name, tensor.value.shape, dim_names)
         return
     array = ctx.array(tensor_id)
     if tuple(array.shape) != tuple(d.dimension for d in tensor.dims):
@@ -96,15 +94,9 @@ def bind_tensor(ctx: Any, tensor: Tensor, tensor_id: int, name: str, dim_names: 
                                 f"{tuple(d.dimension for d in tensor.dims)}: the model code differs from the "
                                 f"recording.")
     if tensor._layer is None:
-        _name(tensor, array.shape, name, dim_names)
+        rename(tensor, name, array.shape, dim_names)
     tensor._layer = None  # a variable with another value before: a new variable
     tensor.value, tensor.blob, tensor.name = array, blob, name
-
-
-def _name(tensor: Tensor, shape: tuple[int, ...], name: str, dim_names: list[str] | None) -> None:
-    names = dim_names if dim_names and len(dim_names) >= len(shape) else [f"{name}:{i}" for i in range(len(shape))]
-    tensor.dims = tuple(Dim(int(n), name=d) for n, d in zip(shape, names))
-    tensor.name = name
 
 
 def bind_inputs(ctx: Any, value: Any, recorded: Any, name: str) -> None:

@@ -24,12 +24,22 @@ def value_tensor(array: np.ndarray, dtype_name: str, name: str, blob: str | None
     return tensor
 
 
+def rename(tensor: Tensor, name: str, shape: tuple[int, ...], dim_names: list[str] | None = None) -> None:
+    """Name a trace-backed tensor not yet in the net ``name``, its dims (of sizes ``shape``) ``dim_names``
+    (default ``name:0``, ...)."""
+    if dim_names and len(dim_names) >= len(shape):
+        tensor.dims = tuple(Dim(int(n), name=d) for n, d in zip(shape, dim_names))
+    else:
+        tensor.dims = tuple(static_dims(shape, name))
+    tensor.name = name
+
+
 def name_state(tensor: Any, name: str) -> None:
-    """Name a module's parameter or buffer ``name`` (``PQMF.synthesis_filter``), with its dims
-    (``name:0``, ...), unless it already is in the net under another name."""
+    """Name a module's parameter or buffer ``name`` (``PQMF.synthesis_filter``), with its dims, unless it
+    already is in the net under another name."""
     if isinstance(tensor, Tensor) and tensor._layer is None:
         if tensor.value is not None and tensor.name != name:
-            tensor.dims = tuple(static_dims(tensor.value.shape, name))
+            rename(tensor, name, tensor.value.shape)
         tensor.name, tensor.is_state = name, True
 
 
