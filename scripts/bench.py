@@ -115,7 +115,9 @@ code = main(sys.argv[1:])
 for label, (seconds, count) in TOTALS.items():
     emit(label, seconds, count)
 print("PEAK_RSS_KIB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
-sys.exit(code)
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(code)  # as the pt2r command ends (pt2r.cli.run)
 """
 
 # The replay's memory floor: importing pt2r's replay side (TensorFlow, RETURNN).
