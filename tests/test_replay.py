@@ -1,5 +1,6 @@
 """The replay phase end to end: phase boundaries, export, and what goes wrong is named."""
 
+import json
 import os
 
 import numpy as np
@@ -148,6 +149,29 @@ def test_toy_third_party_package_converts(tmp_path):
                               "dtype": "float32", "seq_lens": [11, 7]})
     names = [r.name for r in result.results]
     assert "ToyModel/gate_1" in names and "ToyModel/blocks.1/stack/2" in names
+
+
+def test_parameters_of_several_calls_are_one_variable_by_reuse_params(tmp_path):
+    """A module called twice and a weight tied across modules: each subnetwork has its own variable
+    layers, those of a later call (or of the tied module) reuse the first's parameters, and the
+    checkpoint holds each parameter once."""
+    import tensorflow as tf
+
+    spec = os.path.join(SPECS, "shared_params.py:model_func")
+    result = assert_converts(spec, tmp_path, randn(2, 7, 6), {"shape": [None, 6], "dtype": "float32",
+                                                              "seq_lens": [7, 4]})
+    net = result.net_dict["Tied"]["subnetwork"]
+    first, second, decoder = (net[name]["subnetwork"] for name in ("encoder", "encoder_1", "decoder"))
+    assert "reuse_params" not in first["proj.weight"]
+    assert second["proj.weight"]["reuse_params"] == "base:encoder/proj.weight"
+    assert second["proj.bias"]["reuse_params"] == "base:encoder/proj.bias"
+    tied = [layer for layer in decoder.values() if layer.get("reuse_params")]
+    assert [layer["reuse_params"] for layer in tied] == ["base:encoder/proj.weight"]
+    stored = sorted(name for name, _ in tf.train.list_variables(result.checkpoint_prefix) if name != "global_step")
+    assert stored == ["Tied/decoder/out.bias/param", "Tied/encoder/proj.bias/param", "Tied/encoder/proj.weight/param"]
+    with open(os.path.join(result.out_dir, "params.json")) as f:
+        keys = sorted(v["torch"] for v in json.load(f)["variables"])
+    assert keys == ["decoder.out.bias", "encoder.proj.bias", "encoder.proj.weight"]
 
 
 def test_convert_runs_both_phases_and_embedded_source_replays(tmp_path):

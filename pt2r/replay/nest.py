@@ -9,8 +9,10 @@ module's are named by its attribute too: ``1``, ``1.weight``) and an
 ``output`` layer, a copy of what the call returned. References between
 layers become RETURNN's relative ones: ``base:`` to go up a level,
 ``melgan/1`` to reach into a subnetwork. A module called twice is two
-subnetwork layers; its parameters are variable layers of the first call,
-which the second references, so they are one set of variables.
+subnetwork layers, each with its variable layers; the second call's share the
+first's variables by RETURNN's ``reuse_params`` (so does any variable used in
+another module's subnetwork than the one it was made in, e.g. tied weights):
+a subnetwork reaches no variable by reference but its parents' own.
 """
 
 from __future__ import annotations
@@ -105,21 +107,6 @@ def nest(net_dict: dict[str, dict[str, Any]], scopes: dict[str, Scope],
         down = scope_path(scope)[common:]
         return "base:" * (len(at) - common) + "/".join(down + [local])
 
-    def rewrite(value: Any, at: Scope, is_from: bool = False) -> Any:
-        if isinstance(value, LayerRef) and value.startswith("base:") and value[len("base:"):] in path:
-            return "base:" + ref(value[len("base:"):], at)  # from inside a rec layer's unit
-        if isinstance(value, str):
-            is_ref = (isinstance(value, LayerRef) or is_from) and \
-                (value in path or value == "data" or value.startswith("data:"))
-            return ref(value, at) if is_ref else value
-        if isinstance(value, list):
-            return [rewrite(v, at, is_from) for v in value]
-        if isinstance(value, tuple):
-            return tuple(rewrite(v, at, is_from) for v in value)
-        if isinstance(value, dict):
-            return {k: rewrite(v, at, is_from) for k, v in value.items()}
-        return value
-
     root = _Net()
 
     def net_of(scope: Scope) -> _Net:
@@ -127,6 +114,41 @@ def nest(net_dict: dict[str, dict[str, Any]], scopes: dict[str, Scope],
         for i in range(1, len(scope) + 1):
             net = net.entries.setdefault(call_local[scope[:i]], _Net())
         return net
+
+    taken: dict[Scope, set[str]] = {}
+    for scope, local in path.values():
+        taken.setdefault(scope, set(children_taken.get(scope, ()))).add(local)
+    shared: dict[tuple[Scope, str], str] = {}  # (scope, variable layer made elsewhere) -> its local copy
+
+    def variable_ref(target: str, at: Scope) -> str:
+        """A reference to ``target``; a variable layer made in another module's subnetwork than ``at``
+        or its parents gets a local variable layer that reuses its parameters."""
+        scope, local = path[target]
+        if net_dict[target]["class"] != "variable" or at[:len(scope)] == scope:
+            return ref(target, at)
+        if (at, target) not in shared:
+            mine = local
+            while mine in taken.setdefault(at, set()):
+                mine += "_shared"
+            taken[at].add(mine)
+            shared[(at, target)] = mine
+            net_of(at).entries[mine] = {**net_dict[target], "reuse_params": ref(target, at)}
+        return shared[(at, target)]
+
+    def rewrite(value: Any, at: Scope, is_from: bool = False) -> Any:
+        if isinstance(value, LayerRef) and value.startswith("base:") and value[len("base:"):] in path:
+            return "base:" + variable_ref(value[len("base:"):], at)  # from inside a rec layer's unit
+        if isinstance(value, str):
+            is_ref = (isinstance(value, LayerRef) or is_from) and \
+                (value in path or value == "data" or value.startswith("data:"))
+            return (ref(value, at) if value not in path else variable_ref(value, at)) if is_ref else value
+        if isinstance(value, list):
+            return [rewrite(v, at, is_from) for v in value]
+        if isinstance(value, tuple):
+            return tuple(rewrite(v, at, is_from) for v in value)
+        if isinstance(value, dict):
+            return {k: rewrite(v, at, is_from) for k, v in value.items()}
+        return value
 
     for name, layer in net_dict.items():
         scope, local = path[name]

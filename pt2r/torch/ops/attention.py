@@ -31,9 +31,9 @@ from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
 from pt2r.torch.ops.activation import softmax
-from pt2r.torch.ops.build import ctx, eval_layer, make, sizes
+from pt2r.torch.ops.build import aux_name, ctx, eval_layer, make, sizes
 from pt2r.torch.ops.linear import Linear, contract, linear, retag
-from pt2r.torch.ops.reduce import aux_name, reduce_layer
+from pt2r.torch.ops.reduce import reduce_layer
 from pt2r.torch.ops.registry import module, op
 from pt2r.torch.ops.shape import slice_axis
 from pt2r.torch.ops.view import unflatten

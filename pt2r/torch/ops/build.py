@@ -79,6 +79,12 @@ def make(layer_dict: dict[str, Any], dims: Sequence[Dim], *, dtype: _dtype.dtype
     return Tensor(dims, dtype or _dtype.by_name(out.dtype), layer=layer)
 
 
+def aux_name(what: str, final: str | None = None) -> str:
+    """The name of a helper layer of the current call (``<call>.<what>``): the call's own name
+    stays for the layer holding its result."""
+    return f"{final or ctx().layer_name_for()}.{what}"
+
+
 def fresh_dim(dim: Dim) -> Dim:
     """A new dim of ``dim``'s size, for a second axis of that size in one tensor (``x @ x.T`` over
     time, a time-by-time mask): a dynamic one takes ``dim``'s lengths in ``reinterpret_data``."""
@@ -106,7 +112,8 @@ def unify(x: Tensor, axis: int, dim: Dim) -> Tensor:
             raise ModelError(f"cannot identify a static axis of size {old.dimension} with {dim}")  # as torch refuses
         x.dims = tuple(dims)
         return x
-    return make({"class": "reinterpret_data", "from": x, "set_dim_tags": {old: dim}}, dims, dtype=x.dtype)
+    return make({"class": "reinterpret_data", "from": x, "set_dim_tags": {old: dim}}, dims, dtype=x.dtype,
+                name=aux_name("retag"))
 
 
 def enter_as(x: Tensor, order: Sequence[Dim]) -> Tensor:

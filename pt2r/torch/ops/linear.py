@@ -27,8 +27,8 @@ from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
 from pt2r.torch.ops.build import (
-    broadcast, eval_layer, fresh_dim, make, result_dtype, scalar_literal, sizes, unify)
-from pt2r.torch.ops.reduce import aux_name, cast, expand_dims, reduce_layer
+    aux_name, broadcast, eval_layer, fresh_dim, make, result_dtype, scalar_literal, sizes, unify)
+from pt2r.torch.ops.reduce import cast, expand_dims, reduce_layer
 from pt2r.torch.ops.registry import module, op
 from pt2r.torch.values import static_dims
 

@@ -21,9 +21,9 @@ from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.nn.module import Module
 from pt2r.torch.ops import activation as _activations
-from pt2r.torch.ops.build import broadcast, eval_layer, make, raw_axes, unify
+from pt2r.torch.ops.build import aux_name, broadcast, eval_layer, make, raw_axes, unify
 from pt2r.torch.ops.elementwise import activation, combine, operand, promote
-from pt2r.torch.ops.reduce import aux_name, reduce_layer
+from pt2r.torch.ops.reduce import reduce_layer
 from pt2r.torch.ops.registry import module, op
 from pt2r.torch.ops.scans import norm_layers
 from pt2r.torch.ops.shape import norm_axis

@@ -24,7 +24,7 @@ from returnn.tensor import Dim
 from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
-from pt2r.torch.ops.build import broadcast, ctx, eval_layer, make, raw_axes, raw_eval, result_dtype
+from pt2r.torch.ops.build import aux_name, broadcast, ctx, eval_layer, make, raw_axes, raw_eval, result_dtype
 from pt2r.torch.ops.registry import op
 from pt2r.torch.ops.shape import merged_batch
 from pt2r.torch.ops.view import split_axis
@@ -34,12 +34,6 @@ MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
 
 _INTEGRAL = (_dtype.bool, _dtype.uint8, _dtype.int8, _dtype.int16, _dtype.int32, _dtype.int64)
-
-
-def aux_name(what: str, final: str | None = None) -> str:
-    """The name of a helper layer of the current call (``<call>.<what>``): the call's own name
-    stays for the layer holding its result."""
-    return f"{final or ctx().layer_name_for()}.{what}"
 
 
 def cast(x: Tensor, dtype: _dtype.dtype, name: str | None = None) -> Tensor:

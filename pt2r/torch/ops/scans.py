@@ -23,9 +23,9 @@ from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops import rearrange, reduce
-from pt2r.torch.ops.build import eval_layer, make
+from pt2r.torch.ops.build import aux_name, eval_layer, make
 from pt2r.torch.ops.elementwise import activation, combine, operand
-from pt2r.torch.ops.reduce import aux_name, cast, dim_axes, expand_dims, keepdim_dims, reduce_layer
+from pt2r.torch.ops.reduce import cast, dim_axes, expand_dims, keepdim_dims, reduce_layer
 from pt2r.torch.ops.registry import op
 from pt2r.torch.ops.shape import as_view, norm_axis
 
