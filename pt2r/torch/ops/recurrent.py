@@ -11,8 +11,10 @@ applies the reset gate before ``W_hn`` where torch applies it after (``r * (W_hn
 input projection of all frames (``x W_ih^T + b``) is one ``dot`` before the loop; the unit reaches the
 recurrent weights and the initial states around it as ``base:`` layers. The weights enter the net
 transposed as the ``dot`` layers want them (`build.enter_as`; ``pt2r export-torch`` undoes it).
-RETURNN's rec layer loops over a dynamic axis only: a module over a static axis is refused. A cell is
-one step of the same unit, its layers built once outside a loop (`_one_step`).
+A cell is one step of the same unit, its layers built once outside a loop (`_one_step`). RETURNN's rec
+layer loops over a dynamic axis only: over a static axis (up to `MAX_UNROLLED` frames) the loop is
+unrolled, a step per frame (`_one_step` on the frame's input projection), the steps' states stacked
+back along the axis.
 
 Padding: torch, given a padded tensor, runs every direction over the full padded length; the backward
 direction starts at the last padded frame, so even valid frames depend on the padding, and ``h_n`` is
@@ -44,6 +46,8 @@ from pt2r.torch.ops.registry import module
 from pt2r.torch.values import static_dims
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+#: the longest static axis a loop is unrolled over (each frame is a copy of the unit's layers)
+MAX_UNROLLED = 64
 
 
 def _param(*shape: int) -> Parameter:
@@ -351,15 +355,16 @@ class _RNNBase(Module):
         h0, c0 = (hx if hx is not None else (None, None)) if self.mode == "LSTM" else (hx, None)
         batch_first = packed.batch_first if packed is not None else self.batch_first
         time, batch = (x.dims[1], x.dims[0]) if batch_first else (x.dims[0], x.dims[1])
-        if time.dimension is not None:
-            raise UnsupportedOpError(f"{type(self).__name__} over a static axis (of size {time.dimension}) is not "
-                                     f"supported: RETURNN's rec layer loops over a dynamic axis")
+        if time.dimension is not None and time.dimension > MAX_UNROLLED:
+            raise UnsupportedOpError(f"{type(self).__name__} over a static axis of size {time.dimension} is not "
+                                     f"supported: RETURNN's rec layer loops over a dynamic axis, and a loop over a "
+                                     f"static one is unrolled up to {MAX_UNROLLED} frames")
         call = ctx().layer_name_for()
         n_dirs = 2 if self.bidirectional else 1
         if self._dims is None:
             self._dims = _Dims(call, self.mode, self.hidden_size, self.proj_size or self.hidden_size, n_dirs)
         d = self._dims
-        last = _last_frame(time, x, packed is not None)
+        last = _last_frame(time, x, packed is not None) if time.dimension is None else None
         lengths = _lengths(time, x) if packed is not None else None
         finals: list[Tensor] = []
         for layer in range(self.num_layers):
@@ -409,19 +414,23 @@ class _RNNBase(Module):
                     dtype=state.dtype, name=name)
 
     def _direction(self, layer: int, direction: int, x: Tensor, time: Dim, batch: Dim, h0: Tensor | None,
-                   c0: Tensor | None, lengths: Tensor | None, last: Tensor, call: str) -> tuple[Tensor, Tensor]:
+                   c0: Tensor | None, lengths: Tensor | None, last: Tensor | None,
+                   call: str) -> tuple[Tensor, Tensor]:
         """One layer and direction: its output sequence (time, batch, h) and its final state (batch, h; for
-        an LSTM h and c side by side), a ``rec`` layer (see the module docstring)."""
+        an LSTM h and c side by side), a ``rec`` layer, unrolled over a static axis (see the module
+        docstring)."""
         d = self._dims
         suffix = f"_l{layer}" + ("_reverse" if direction else "")
         name = f"{call}.l{layer}" + ("_reverse" if direction else "")
         params = {p: getattr(self, p + suffix, None) for p in _PARAMS}
         a, params = _projection(self.mode, d, x, params, [time, batch, d.gates], name)
-        if direction:
-            a = _reversed(a, time, batch, lengths, f"{name}.input_reversed")
         k = layer * (2 if self.bidirectional else 1) + direction
         states = {"h": self._initial_state(h0, k, batch, d.h, f"{name}.h0"),
                   "c": self._initial_state(c0, k, batch, d.cell, f"{name}.c0")}
+        if time.dimension is not None:
+            return self._unrolled(a, params, states, time, batch, bool(direction), name)
+        if direction:
+            a = _reversed(a, time, batch, lengths, f"{name}.input_reversed")
         unit = _unit(self.mode, d, params, states)
         feature = d.h_c if self.mode == "LSTM" else d.h
         seq = make({"class": "rec", "from": a, "axis": time, "unit": unit}, [time, batch, feature], dtype=x.dtype,
@@ -432,6 +441,33 @@ class _RNNBase(Module):
         if direction:
             output = _reversed(output, time, batch, lengths, f"{name}.h_reversed")
         return output, final
+
+
+    def _unrolled(self, a: Tensor, step: dict[str, Tensor | None], states: dict[str, Tensor | None], time: Dim,
+                  batch: Dim, reverse: bool, name: str) -> tuple[Tensor, Tensor]:
+        """`_direction` over the static axis ``time`` of the input projection ``a``: a step per frame,
+        backwards for ``reverse``."""
+        d = self._dims
+        unit = _unit(self.mode, d, step, {"h": None, "c": None})
+        state = {key: value if value is not None else make(
+                     {"class": "constant", "value": 0.0, "shape": [batch, dim], "dtype": a.dtype.name,
+                      "shape_deps": [a]}, [batch, dim], dtype=a.dtype, name=f"{name}.{key}0")
+                 for key, value, dim in (("h", states["h"], d.h), ("c", states["c"], d.cell))
+                 if key == "h" or self.mode == "LSTM"}
+        outputs: list[Tensor | None] = [None] * time.dimension
+        for t in reversed(range(time.dimension)) if reverse else range(time.dimension):
+            frame = make({"class": "gather", "from": a, "axis": time, "position": t}, [batch, d.gates],
+                         dtype=a.dtype, name=f"{name}.t{t}.input")
+            layers = _one_step(unit, frame, state, list(step.values()), batch, f"{name}.t{t}")
+            state = {key: layers[key] for key in state}
+            outputs[t] = state["h"]
+        seq = make({"class": "stack", "from": outputs, "out_spatial_dim": time}, [time, batch, d.h],
+                   dtype=a.dtype, name=name)
+        if self.mode != "LSTM":
+            return seq, state["h"]
+        final = make({"class": "concat", "from": [(state["h"], d.h), (state["c"], d.cell)], "out_dim": d.h_c},
+                     [batch, d.h_c], dtype=a.dtype, name=f"{name}.final")
+        return seq, final
 
 
 @module("torch.nn.LSTM")

@@ -310,10 +310,28 @@ def lstm_dropout_training(w, x):
     return _nn(w).LSTM(5, 8, num_layers=2, dropout=0.3, batch_first=True)(x)
 
 
-@refused(r"LSTM over a static axis \(of size 5\) is not supported", on=BM)
+@case(["torch.nn.LSTM"], on=(BM,))
 def lstm_over_static_axis(w, x):
-    """The time loop over a static axis: the 5 features of the time-averaged input, one by one."""
-    return _nn(w).LSTM(1, 8, bidirectional=True, batch_first=True)(x.mean(1).view(x.size(0), 5, 1))
+    """The time loop over a static axis (unrolled): the 5 features of the time-averaged input, one by one,
+    both directions, two layers, the final states too."""
+    out, (h, c) = _nn(w).LSTM(1, 8, num_layers=2, bidirectional=True, batch_first=True)(
+        x.mean(1).view(x.size(0), 5, 1))
+    return out, h, c
+
+
+@case(["torch.nn.GRU", "torch.nn.RNN"], on=(BM,))
+def gru_and_rnn_over_static_axis(w, x):
+    """GRU and a relu RNN over the 5 features of the time-averaged input, the GRU's initial state from
+    the input too."""
+    mean = x.mean(1)
+    gru, _ = _nn(w).GRU(1, 3, batch_first=True)(mean.view(x.size(0), 5, 1), mean[:, :3].unsqueeze(0))
+    rnn, h = _nn(w).RNN(3, 4, nonlinearity="relu", batch_first=True)(gru)
+    return rnn, h
+
+
+@refused(r"LSTM over a static axis of size 80 is not supported", on=BM)
+def lstm_over_long_static_axis(w, x):
+    return _nn(w).LSTM(1, 8, batch_first=True)(x.mean(1).repeat(1, 16).view(x.size(0), 80, 1))
 
 
 @refused("LSTM on 2-d input is not supported", on=BM)
