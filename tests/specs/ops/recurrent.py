@@ -310,7 +310,7 @@ def lstm_dropout_training(w, x):
     return _nn(w).LSTM(5, 8, num_layers=2, dropout=0.3, batch_first=True)(x)
 
 
-@case(["torch.nn.LSTM"], on=(BM,))
+@case(["torch.nn.LSTM"], on=(BM.lens,), other_lengths=[[6, 11, 2]])
 def lstm_over_static_axis(w, x):
     """The time loop over a static axis (unrolled): the 5 features of the time-averaged input, one by one,
     both directions, two layers, the final states too."""
@@ -319,7 +319,7 @@ def lstm_over_static_axis(w, x):
     return out, h, c
 
 
-@case(["torch.nn.GRU", "torch.nn.RNN"], on=(BM,))
+@case(["torch.nn.GRU", "torch.nn.RNN"], on=(BM.lens,), other_lengths=[[6, 11, 2]])
 def gru_and_rnn_over_static_axis(w, x):
     """GRU and a relu RNN over the 5 features of the time-averaged input, the GRU's initial state from
     the input too."""
