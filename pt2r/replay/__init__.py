@@ -29,7 +29,7 @@ from pt2r.errors import ModelError, OutputPathError, Pt2rError, SpecError, Unsup
 from pt2r.import_wrapper import make_wrapped_import
 from pt2r.replay import export, report, standalone
 from pt2r.replay.context import ReplayContext, activate
-from pt2r.replay.verify import CallResult, Verifier, recorded_draws
+from pt2r.replay.verify import CallResult, Verifier, recorded_draws, torch_order
 from pt2r.spec import ModelSpec, load_spec
 from pt2r.trace import TraceReader
 
@@ -195,11 +195,13 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
                 feed = standalone.input_feed(ctx.network, input_array, seq_lens)
                 draw_feed = recorded_draws(ctx)
                 feed.update(draw_feed)
-                results = Verifier(ctx, session, feed, tolerances).run(progress)
-                final = session.run({n: ctx.network.get_layer(n).output.placeholder for n in outputs_dims},
-                                    feed_dict=feed)
-                final = {n: np.transpose(v, [list(ctx.network.get_layer(n).output.dims).index(d)
-                                             for d in outputs_dims[n]]) for n, v in final.items()}
+                verifier = Verifier(ctx, session, feed, tolerances, keep=[tensor for tensor, _ in pairs])
+                results = verifier.run(progress)
+                final = {name: np.transpose(verifier.kept[tensor.layer.output.placeholder]
+                                            if tensor.layer.output.placeholder in verifier.kept else
+                                            session.run(tensor.layer.output.placeholder, feed_dict=feed),
+                                            torch_order(tensor))
+                         for name, (tensor, _) in zip(outputs_dims, pairs)}
                 paths = export.write(ctx, exported, session, saver, out_dir, outputs_dims)
             finally:
                 session.close()

@@ -56,9 +56,12 @@ def axis_mapping(tensor: Any) -> str:
 
 class Verifier:
     def __init__(self, ctx: ReplayContext, session: Any, feed: dict, tolerances: dict[str, dict[str, float]],
-                 feed_limit: int | None = None):
+                 feed_limit: int | None = None, keep: list[Any] = ()):
+        """``keep``: tensors whose values the accumulated pass keeps (in `kept`, by placeholder, in their
+        layers' axis order): the model's outputs, which the replay reports, need no run of their own."""
         self.ctx, self.session, self.feed, self.tolerances = ctx, session, feed, tolerances
         self.feed_limit = feed_limit or CHUNK_BYTES
+        self.kept: dict[Any, np.ndarray] = dict.fromkeys(t.layer.output.placeholder for t in keep)
         self.has_seq_lens = bool(ctx.meta["input"]["description"].get("seq_lens"))
         self._lengths: dict[Any, np.ndarray] = {}
 
@@ -107,6 +110,7 @@ class Verifier:
                 returnn_layers=[t.layer_name for t, _ in check.outputs],
                 axis_mappings=[axis_mapping(t) for t, _ in check.outputs], built=check.built)
         self._accumulated(results, progress)
+        self.kept = {tensor: value for tensor, value in self.kept.items() if value is not None}
         self._isolated(results, progress)
         self._draws(results)
         for result in results.values():
@@ -155,6 +159,7 @@ class Verifier:
                 if last_use[tensor] == k:
                     del kept[tensor]
             kept.update((tensor, value) for tensor, value in values.items() if last_use.get(tensor, -1) > k)
+            self.kept.update((tensor, value) for tensor, value in values.items() if tensor in self.kept)
             for check, t, tid in chunk:
                 actual = np.transpose(values[t.layer.output.placeholder], torch_order(t))
                 per_call.setdefault(check.index, []).append(self._compare(t, actual, tid))
