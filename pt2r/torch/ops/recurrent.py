@@ -442,18 +442,15 @@ class _RNNBase(Module):
             output = _reversed(output, time, batch, lengths, f"{name}.h_reversed")
         return output, final
 
-
     def _unrolled(self, a: Tensor, step: dict[str, Tensor | None], states: dict[str, Tensor | None], time: Dim,
                   batch: Dim, reverse: bool, name: str) -> tuple[Tensor, Tensor]:
         """`_direction` over the static axis ``time`` of the input projection ``a``: a step per frame,
         backwards for ``reverse``."""
         d = self._dims
         unit = _unit(self.mode, d, step, {"h": None, "c": None})
-        state = {key: value if value is not None else make(
-                     {"class": "constant", "value": 0.0, "shape": [batch, dim], "dtype": a.dtype.name,
-                      "shape_deps": [a]}, [batch, dim], dtype=a.dtype, name=f"{name}.{key}0")
-                 for key, value, dim in (("h", states["h"], d.h), ("c", states["c"], d.cell))
-                 if key == "h" or self.mode == "LSTM"}
+        state = {"h": states["h"] if states["h"] is not None else _zeros(a, batch, d.h, f"{name}.h0")}
+        if self.mode == "LSTM":
+            state["c"] = states["c"] if states["c"] is not None else _zeros(a, batch, d.cell, f"{name}.c0")
         outputs: list[Tensor | None] = [None] * time.dimension
         for t in reversed(range(time.dimension)) if reverse else range(time.dimension):
             frame = make({"class": "gather", "from": a, "axis": time, "position": t}, [batch, d.gates],
@@ -500,6 +497,12 @@ class RNN(_RNNBase):
 
 
 # -- cells: one step of the same units, outside a loop ----------------------------------------------------
+
+
+def _zeros(like: Tensor, batch: Dim, dim: Dim, name: str) -> Tensor:
+    """A state not given: zeros (batch, ``dim``), the batch that of ``like``."""
+    return make({"class": "constant", "value": 0.0, "shape": [batch, dim], "dtype": like.dtype.name,
+                 "shape_deps": [like]}, [batch, dim], dtype=like.dtype, name=name)
 
 
 def _one_step(unit: dict, source: Tensor, states: dict[str, Tensor], outer: list[Tensor | None],
@@ -569,8 +572,7 @@ class _RNNCellBase(Module):
 
         def state(value: Tensor | None, name: str) -> Tensor:
             if value is None:
-                return make({"class": "constant", "value": 0.0, "shape": [batch, d.h], "dtype": input.dtype.name,
-                             "shape_deps": [input]}, [batch, d.h], dtype=input.dtype, name=f"{call}.{name}")
+                return _zeros(input, batch, d.h, f"{call}.{name}")
             return unify(unify(value, 0, batch), 1, d.h)
 
         params = {p: getattr(self, p, None) for p in _PARAMS}
