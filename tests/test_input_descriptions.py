@@ -17,6 +17,7 @@ from pt2r.inputs import data_dim, describe, parse_json, resolve
 from roundtrip import TESTS, assert_converts, randn
 
 LSTM_LM = os.path.join(TESTS, "specs", "lstm_lm.py")
+TRANSFORMER_LM = os.path.join(TESTS, "specs", "transformer_lm.py")
 
 
 def ids(*shape, dtype="int64"):
@@ -190,3 +191,27 @@ def test_lstm_language_model_batch_major_sparse_ids(tmp_path):
     assert [d.is_batch_dim() for d in extern["dims"]] == [True, False]
     assert extern["sparse_dim"].dimension == 100
     assert result.outputs["output"].shape == (3, 11, 100)
+
+
+def test_transformer_language_model_follows_other_lengths(tmp_path):
+    """PyTorch's word_language_model Transformer: time-major token ids, sinusoidal positions sliced to
+    the length, a causal mask made for the length, the output layer tied to the embedding. The exported
+    net, run on a longer batch of other lengths, computes what PyTorch computes there."""
+    import torch
+
+    from pt2r.record import DEFAULT_SEED, reset_seeds
+    from pt2r.replay.standalone import run_exported
+    from pt2r.spec import load_spec
+
+    spec = f"{TRANSFORMER_LM}:model_func"
+    desc = {"shape": (None,), "sparse": True, "dim": 50, "batch_dim_axis": 1, "dtype": "int64",
+            "seq_lens": [9, 6]}
+    result = assert_converts(spec, tmp_path, ids(9, 2) % 50, desc)
+    assert result.summary["native_share"]["share"] >= 0.9
+    x = np.random.RandomState(1).randint(0, 50, size=(14, 3)).astype("int64")
+    got = run_exported(result.config_path, result.checkpoint_prefix, x, {0: [14, 5, 10]})["output"]
+    reset_seeds(DEFAULT_SEED)  # the parameters the record phase created
+    with torch.no_grad():
+        want = load_spec(spec).call(None, torch.from_numpy(x), None).numpy()
+    assert got.shape == want.shape == (14, 3, 50)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
