@@ -85,6 +85,13 @@ def aux_name(what: str, final: str | None = None) -> str:
     return f"{final or ctx().layer_name_for()}.{what}"
 
 
+def cast_layer(x: Tensor, dtype: _dtype.dtype, name: str | None = None) -> Tensor:
+    """``x`` as ``dtype``: a ``cast`` layer, or ``x`` itself when it has that dtype."""
+    if x.dtype == dtype:
+        return x
+    return make({"class": "cast", "from": x, "dtype": dtype.name}, x.dims, dtype=dtype, name=name)
+
+
 def fresh_dim(dim: Dim) -> Dim:
     """A new dim of ``dim``'s size, for a second axis of that size in one tensor (``x @ x.T`` over
     time, a time-by-time mask): a dynamic one takes ``dim``'s lengths in ``reinterpret_data``."""

@@ -20,7 +20,7 @@ from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch._tensor import device as _device
-from pt2r.torch.ops.build import broadcast, ctx, eval_layer, make, raw_axes, raw_eval
+from pt2r.torch.ops.build import broadcast, cast_layer, ctx, eval_layer, make, raw_axes, raw_eval
 from pt2r.torch.ops import view
 from pt2r.torch.ops.registry import op
 from pt2r.torch.ops.shape import dim_value, insert, merged_batch, new_dim
@@ -207,9 +207,7 @@ def operand(value: Any, dtype: _dtype.dtype) -> Tensor:
         number = bool(value) if dtype is _dtype.bool else float(value) if dtype.is_floating_point else int(value)
         return make({"class": "constant", "value": number, "dtype": dtype.name}, [], dtype=dtype,
                     name=ctx().layer_name_for() + ".const")
-    if value.dtype is dtype:
-        return value
-    return make({"class": "cast", "from": value, "dtype": dtype.name}, value.dims, dtype=dtype)
+    return cast_layer(value, dtype)
 
 
 def combine(kind: str, args: Sequence[Any], dtype: _dtype.dtype, *, layer: str = "combine") -> Tensor:

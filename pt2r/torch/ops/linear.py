@@ -27,8 +27,8 @@ from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
 from pt2r.torch.ops.build import (
-    aux_name, broadcast, eval_layer, fresh_dim, make, result_dtype, scalar_literal, sizes, unify)
-from pt2r.torch.ops.reduce import cast, expand_dims, reduce_layer
+    aux_name, broadcast, cast_layer, eval_layer, fresh_dim, make, result_dtype, scalar_literal, sizes, unify)
+from pt2r.torch.ops.reduce import expand_dims, reduce_layer
 from pt2r.torch.ops.registry import module, op
 from pt2r.torch.values import static_dims
 
@@ -94,7 +94,7 @@ def _contract2(a: Tensor, la: Labels, b: Tensor, lb: Labels, keep: set[str],
     a, la = _sum_out(a, la, [l for l in la if l not in lb and l not in keep], aux_name("sum"))
     b, lb = _sum_out(b, lb, [l for l in lb if l not in la and l not in keep], aux_name("sum"))
     dtype = result_dtype(a, b)
-    a, b = cast(a, dtype, aux_name("cast")), cast(b, dtype, aux_name("cast"))
+    a, b = cast_layer(a, dtype, aux_name("cast")), cast_layer(b, dtype, aux_name("cast"))
     if b is a:
         b.layer  # noqa: B018  (one tensor on both sides: in the net first, so retagging b leaves a alone)
     dim_a = dict(zip(la, a.dims))
@@ -132,7 +132,7 @@ def _diagonal(x: Tensor, labels: Labels) -> tuple[Tensor, Labels]:
                      for d in (dim_p, dim_q)]
         eye = make({"class": "compare", "from": positions, "kind": "equal", "allow_broadcast_all_sources": True},
                    [dim_p, dim_q], dtype=_dtype.bool, name=aux_name("diagonal_mask"))
-        eye = cast(eye, x.dtype, aux_name("cast"))
+        eye = cast_layer(eye, x.dtype, aux_name("cast"))
         other = f"{label}#{q}"  # the second axis, summed over (no einsum label has a '#')
         labels[q] = other
         x, labels = _contract2(x, labels, eye, [label, other], set(labels) - {other}, aux_name("diagonal"))

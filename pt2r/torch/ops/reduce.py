@@ -24,7 +24,8 @@ from returnn.tensor import Dim
 from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
-from pt2r.torch.ops.build import aux_name, broadcast, ctx, eval_layer, make, raw_axes, raw_eval, result_dtype
+from pt2r.torch.ops.build import (
+    aux_name, broadcast, cast_layer, ctx, eval_layer, make, raw_axes, raw_eval, result_dtype)
 from pt2r.torch.ops.registry import op
 from pt2r.torch.ops.shape import merged_batch
 from pt2r.torch.ops.view import split_axis
@@ -34,12 +35,6 @@ MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
 
 _INTEGRAL = (_dtype.bool, _dtype.uint8, _dtype.int8, _dtype.int16, _dtype.int32, _dtype.int64)
-
-
-def cast(x: Tensor, dtype: _dtype.dtype, name: str | None = None) -> Tensor:
-    if x.dtype == dtype:
-        return x
-    return make({"class": "cast", "from": x, "dtype": dtype.name}, x.dims, dtype=dtype, name=name)
 
 
 def expand_dims(x: Tensor, dim: Dim, order: Sequence[Dim] | None = None, name: str | None = None) -> Tensor:
@@ -74,7 +69,7 @@ def reduce_layer(x: Tensor, mode: str, axes: Sequence[int], keepdim: bool = Fals
     if arg:
         y = make({"class": "reinterpret_data", "from": y, "set_sparse": False}, kept, dtype=y.dtype,
                  name=aux_name("dense", name))
-        y = cast(y, _dtype.int64, name=aux_name("int64", name) if keepdim else name)
+        y = cast_layer(y, _dtype.int64, name=aux_name("int64", name) if keepdim else name)
     if keepdim:
         dims = keepdim_dims(x, axes)
         for n, a in enumerate(axes):
@@ -121,7 +116,7 @@ def _accumulating(input: Tensor, dtype: Any) -> Tensor:  # noqa: A002
     sum, prod, cumsum and cumprod accumulate them."""
     if dtype is None and input.dtype in _INTEGRAL:
         dtype = _dtype.int64
-    return cast(input, dtype or input.dtype, name=aux_name("cast"))
+    return cast_layer(input, dtype or input.dtype, name=aux_name("cast"))
 
 
 def _dim_arg(dim: Any, axis: Any) -> Any:
@@ -138,7 +133,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
 @op("torch.mean", "Tensor.mean")
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,  # noqa: A002
          axis: Any = None) -> Tensor:
-    x = cast(input, dtype or input.dtype, name=aux_name("cast"))
+    x = cast_layer(input, dtype or input.dtype, name=aux_name("cast"))
     if not (x.dtype.is_floating_point or x.dtype.is_complex):
         raise ModelError(f"mean of a {x.dtype} tensor is not supported (torch refuses it too)")
     return reduce_layer(x, "mean", dim_axes(x, _dim_arg(dim, axis)), keepdim)
@@ -232,10 +227,10 @@ def all_(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # no
 
 def _truth(input: Tensor, dim: Any, keepdim: bool, mode: str) -> Tensor:  # noqa: A002
     """``any``/``all`` of the values' truth (nonzero): bool, or uint8 for a uint8 input, as in torch."""
-    x = cast(input, _dtype.bool, name=aux_name("bool"))
+    x = cast_layer(input, _dtype.bool, name=aux_name("bool"))
     name = aux_name(mode) if input.dtype is _dtype.uint8 else None
     y = reduce_layer(x, mode, dim_axes(x, dim), keepdim, name=name)
-    return cast(y, input.dtype) if name else y
+    return cast_layer(y, input.dtype) if name else y
 
 
 @op("torch.prod", "Tensor.prod")
@@ -324,7 +319,7 @@ def _norm_expr(p: Any, a: list[int], k: bool) -> str:
 
 def _vector_norm(input: Tensor, p: Any, dim: Any, keepdim: bool, dtype: Any, what: str) -> Tensor:  # noqa: A002
     _real(input, what)
-    x = cast(input, dtype or input.dtype, name=aux_name("cast"))
+    x = cast_layer(input, dtype or input.dtype, name=aux_name("cast"))
     return reduce_eval(x, lambda a, k: _norm_expr(p, a, k), dim_axes(x, dim), keepdim)
 
 

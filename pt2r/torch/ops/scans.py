@@ -23,9 +23,9 @@ from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops import rearrange, reduce
-from pt2r.torch.ops.build import aux_name, eval_layer, make
+from pt2r.torch.ops.build import aux_name, cast_layer, eval_layer, make
 from pt2r.torch.ops.elementwise import activation, combine, operand
-from pt2r.torch.ops.reduce import cast, dim_axes, expand_dims, keepdim_dims, reduce_layer
+from pt2r.torch.ops.reduce import dim_axes, expand_dims, keepdim_dims, reduce_layer
 from pt2r.torch.ops.registry import op
 from pt2r.torch.ops.shape import as_view, norm_axis
 
@@ -223,7 +223,7 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
         dim = None
     nonzero = make({"class": "compare", "kind": "not_equal", "from": [input, operand(0, input.dtype)],
                     "allow_broadcast_all_sources": True}, input.dims, dtype=_dtype.bool, name=aux_name("nonzero"))
-    counts = cast(nonzero, _dtype.int64, name=aux_name("int64"))
+    counts = cast_layer(nonzero, _dtype.int64, name=aux_name("int64"))
     return reduce_layer(counts, "sum", dim_axes(counts, dim))
 
 
@@ -239,7 +239,7 @@ def norm_layers(x: Tensor, p: Any, axes: Sequence[int], keepdim: bool = False, n
     if p == 0:
         nonzero = make({"class": "compare", "kind": "not_equal", "from": [x, operand(0.0, x.dtype)],
                         "allow_broadcast_all_sources": True}, x.dims, dtype=_dtype.bool, name=aux_name("nonzero"))
-        counts = cast(nonzero, x.dtype, name=aux_name("count"))
+        counts = cast_layer(nonzero, x.dtype, name=aux_name("count"))
         return reduce_layer(counts, "sum", axes, keepdim, name=name) if axes else counts
     if p == 2:
         squares = activation(x, "square")
@@ -285,7 +285,7 @@ def linalg_norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = Fal
         raise UnsupportedOpError("linalg.norm with out= is not supported")
     if not A.dtype.is_floating_point:
         raise ModelError(f"linalg.norm of a {A.dtype} tensor is not supported (torch refuses it too)")
-    x = cast(A, dtype or A.dtype, name=aux_name("cast"))
+    x = cast_layer(A, dtype or A.dtype, name=aux_name("cast"))
     if isinstance(dim, int) or (isinstance(dim, (tuple, list)) and len(dim) == 1):
         if isinstance(ord, str):
             raise ModelError(f"linalg.norm with ord={ord!r} over one dim is not supported (torch refuses it too)")
