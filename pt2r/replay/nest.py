@@ -36,7 +36,9 @@ def _flat_prefix(call_name: str) -> str:
 
 
 def _local(name: str, scope: Scope, taken: set[str]) -> str:
-    """A layer's name in its scope's network: its flat name less the scope's call name."""
+    """A layer's name in its scope's network: its flat name less the scope's call name; ``.layer``
+    appended where that is a name RETURNN gives a meaning in a subnetwork (``output``, ``data``: a
+    module attribute ``output``) or the name of a child subnetwork in the same network."""
     prefix = _flat_prefix(scope[-1]) if scope else ""
     local = name[len(prefix):] if prefix and name.startswith(prefix) else name
     if (scope and local in ("output", "data")) or local in taken:  # RETURNN's own names, or a child subnetwork's
