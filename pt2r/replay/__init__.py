@@ -197,11 +197,12 @@ def replay(trace: str, out_dir: str, *, model: str | Callable | None = None, use
                 feed.update(draw_feed)
                 verifier = Verifier(ctx, session, feed, tolerances, keep=[tensor for tensor, _ in pairs])
                 results = verifier.run(progress)
-                final = {name: np.transpose(verifier.kept[tensor.layer.output.placeholder]
-                                            if tensor.layer.output.placeholder in verifier.kept else
-                                            session.run(tensor.layer.output.placeholder, feed_dict=feed),
-                                            torch_order(tensor))
-                         for name, (tensor, _) in zip(outputs_dims, pairs)}
+                final = {}
+                for name, (tensor, _) in zip(outputs_dims, pairs):
+                    value = verifier.kept.get(tensor.layer.output.placeholder)
+                    if value is None:  # no call's check has it
+                        value = session.run(tensor.layer.output.placeholder, feed_dict=feed)
+                    final[name] = np.transpose(value, torch_order(tensor))
                 paths = export.write(ctx, exported, session, saver, out_dir, outputs_dims)
             finally:
                 session.close()

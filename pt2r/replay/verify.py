@@ -11,7 +11,7 @@ sequence's length are ignored.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from returnn.tensor import batch_dim
@@ -56,7 +56,7 @@ def axis_mapping(tensor: Any) -> str:
 
 class Verifier:
     def __init__(self, ctx: ReplayContext, session: Any, feed: dict, tolerances: dict[str, dict[str, float]],
-                 feed_limit: int | None = None, keep: list[Any] = ()):
+                 feed_limit: int | None = None, keep: Sequence[Any] = ()):
         """``keep``: tensors whose values the accumulated pass keeps (in `kept`, by placeholder, in their
         layers' axis order): the model's outputs, which the replay reports, need no run of their own."""
         self.ctx, self.session, self.feed, self.tolerances = ctx, session, feed, tolerances
