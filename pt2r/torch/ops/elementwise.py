@@ -1,4 +1,6 @@
-"""Elementwise ops: arithmetic, comparisons, unary math, clamp, where / masked_fill, casts.
+"""Elementwise ops: arithmetic, comparisons, unary math (with the float tests isnan & co. and
+nan_to_num), binary math (atan2, hypot, logaddexp, fmod, float_power), lerp, addcmul / addcdiv,
+clamp, where / masked_fill, casts.
 
 Each op is one ``eval`` layer computing what torch computes: operands are
 broadcast as torch does (`build.broadcast`) and cast to the dtype torch
@@ -443,17 +445,33 @@ def invert(input: Tensor) -> Tensor:  # noqa: A002
 #: float-valued functions (integer inputs give float32, as in torch)
 _FLOAT_UNARY = {"exp": "tf.exp({})", "log": "tf.math.log({})", "sqrt": "tf.sqrt({})", "rsqrt": "tf.math.rsqrt({})",
                 "log1p": "tf.math.log1p({})", "expm1": "tf.math.expm1({})", "reciprocal": "tf.math.reciprocal({})",
-                "sin": "tf.sin({})", "cos": "tf.cos({})", "log2": f"(tf.math.log({{}}) / {math.log(2.0)!r})"}
+                "sin": "tf.sin({})", "cos": "tf.cos({})", "log2": f"(tf.math.log({{}}) / {math.log(2.0)!r})",
+                "log10": f"(tf.math.log({{}}) / {math.log(10.0)!r})", "tan": "tf.tan({})", "sinh": "tf.sinh({})",
+                "cosh": "tf.cosh({})", "asin": "tf.asin({})", "acos": "tf.acos({})", "atan": "tf.atan({})",
+                "asinh": "tf.asinh({})", "acosh": "tf.acosh({})", "atanh": "tf.atanh({})",
+                "erf": "tf.math.erf({})", "erfc": "tf.math.erfc({})", "erfinv": "tf.math.erfinv({})",
+                "lgamma": "tf.math.lgamma({})", "digamma": "tf.math.digamma({})",
+                "i0": "tf.math.bessel_i0({})",  # the modified Bessel function of order 0
+                "deg2rad": f"({{}} * {math.pi / 180.0!r})", "rad2deg": f"({{}} * {180.0 / math.pi!r})"}
 #: functions keeping the dtype; ``None``: identity on integers
 _SAME_UNARY = {"abs": "tf.abs({})", "neg": "tf.negative({})", "sign": "tf.sign({})", "square": "tf.square({})",
                "floor": ("tf.floor({})", None), "ceil": ("tf.math.ceil({})", None),
-               "round": ("tf.round({})", None), "trunc": ("(lambda v: tf.sign(v) * tf.floor(tf.abs(v)))({})", None)}
-
+               "round": ("tf.round({})", None), "trunc": ("(lambda v: tf.sign(v) * tf.floor(tf.abs(v)))({})", None),
+               "frac": ("(lambda v: v - tf.sign(v) * tf.floor(tf.abs(v)))({})", None)}
+#: the other names torch has for them
+_ALSO = {"abs": ("absolute",), "neg": ("negative",), "sign": ("sgn",), "trunc": ("fix",), "asin": ("arcsin",),
+         "acos": ("arccos",), "atan": ("arctan",), "asinh": ("arcsinh",), "acosh": ("arccosh",),
+         "atanh": ("arctanh",)}
+#: those ``torch.special`` has too (its functions are objects of their own: recorded under its name)
+_SPECIAL = ("erf", "erfc", "erfinv", "i0", "expm1", "log1p")
 
 #: RETURNN ``activation`` names of the functions above (the others are eval layers)
 _ACTIVATIONS = {"exp": "exp", "log": "log", "sqrt": "sqrt", "rsqrt": "rsqrt", "log1p": "log1p", "expm1": "expm1",
                 "reciprocal": "reciprocal", "sin": "sin", "cos": "cos", "abs": "abs", "neg": "negative",
-                "sign": "sign", "square": "square", "floor": "floor", "ceil": "ceil", "round": "round"}
+                "sign": "sign", "square": "square", "floor": "floor", "ceil": "ceil", "round": "round",
+                **{name: name for name in ("tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh",
+                                           "erf", "erfc", "erfinv", "lgamma", "digamma")},
+                "i0": "bessel_i0"}
 
 
 def activation(x: Tensor, name: str) -> Tensor:
@@ -485,7 +503,104 @@ def unary_op(name: str, fmt: str | tuple[str, None], floating: bool) -> Callable
 
 for _table, _floats in ((_FLOAT_UNARY, True), (_SAME_UNARY, False)):
     for _name, _fmt in _table.items():
-        op(f"torch.{_name}", f"Tensor.{_name}")(unary_op(_name, _fmt, _floats))
+        op(*[f"{p}.{n}" for n in (_name, *_ALSO.get(_name, ())) for p in ("torch", "Tensor")],
+           *([f"torch.special.{_name}"] if _name in _SPECIAL else []))(unary_op(_name, _fmt, _floats))
+
+
+@op("torch.positive", "Tensor.positive")
+def positive(input: Tensor) -> Tensor:  # noqa: A002
+    return make({"class": "copy", "from": input}, input.dims, dtype=input.dtype)
+
+
+def _predicate(fmt: str, on_integers: bool) -> Callable[..., Tensor]:
+    """A bool-valued test of float values (TF code ``fmt``); on integers it is ``on_integers``."""
+    def predicate(input: Tensor) -> Tensor:  # noqa: A002
+        if input.dtype.is_complex:
+            raise UnsupportedOpError("tests of complex values are not supported")
+        if not input.dtype.is_floating_point:
+            return compute(lambda x: f"tf.fill(tf.shape({x}), {on_integers!r})", [input], [None], _dtype.bool)
+        return compute(lambda x: fmt.format(x), [input], [None], _dtype.bool)
+    return predicate
+
+
+for _name, _fmt, _on_integers in (("isnan", "tf.math.is_nan({})", False), ("isinf", "tf.math.is_inf({})", False),
+                                  ("isfinite", "tf.math.is_finite({})", True),
+                                  ("isposinf", "tf.equal({}, float('inf'))", False),
+                                  ("isneginf", "tf.equal({}, float('-inf'))", False)):
+    op(f"torch.{_name}", f"Tensor.{_name}")(_predicate(_fmt, _on_integers))
+
+
+@op("torch.nan_to_num", "Tensor.nan_to_num")
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,  # noqa: A002
+               neginf: float | None = None) -> Tensor:
+    """NaN, +inf and -inf replaced (by default with 0 and the dtype's largest and lowest finite values)."""
+    if not input.dtype.is_floating_point:
+        return positive(input)  # torch returns integers as they are
+    if input.dtype is _dtype.bfloat16:
+        raise UnsupportedOpError("nan_to_num of bfloat16 is not supported")
+    import numpy as np
+    big = float(np.finfo(np.dtype(input.dtype.name)).max)
+    values = [literal(v, input.dtype) for v in (nan, big if posinf is None else posinf,
+                                                -big if neginf is None else neginf)]
+    return compute(lambda x: f"(lambda v: tf.where(tf.math.is_nan(v), {values[0]}, tf.where(tf.equal(v, float("
+                             f"'inf')), {values[1]}, tf.where(tf.equal(v, float('-inf')), {values[2]}, v))))({x})",
+                   [input], [None], input.dtype)
+
+
+#: binary float functions: TF code of the two operands, in their promoted float dtype
+_FLOAT_BINARY = {
+    "atan2": "tf.math.atan2({}, {})",
+    "hypot": "tf.sqrt(tf.square({}) + tf.square({}))",
+    # torch: the larger plus log1p(exp(-|a - b|)); equal infinities stay what they are
+    "logaddexp": "(lambda a, b: tf.where(tf.logical_and(tf.math.is_inf(a), tf.equal(a, b)), a, tf.maximum(a, b) "
+                 "+ tf.math.log1p(tf.exp(-tf.abs(a - b)))))({}, {})",
+    "logaddexp2": "(lambda a, b: tf.where(tf.logical_and(tf.math.is_inf(a), tf.equal(a, b)), a, tf.maximum(a, b) "
+                  f"+ tf.math.log1p(tf.exp(-tf.abs(a - b) * {math.log(2.0)!r})) / {math.log(2.0)!r}))({{}}, {{}})",
+}
+
+
+def _float_binary(fmt: str) -> Callable[..., Tensor]:
+    def binary(input: Any, other: Any) -> Tensor:  # noqa: A002
+        return _binary(input, other, fmt, dtype=float_dtype(promote(input, other)))
+    return binary
+
+
+for _name, _fmt in _FLOAT_BINARY.items():
+    op(f"torch.{_name}", f"Tensor.{_name}", *([f"torch.arctan2", "Tensor.arctan2"] if _name == "atan2" else []))(
+        _float_binary(_fmt))
+
+
+@op("torch.fmod", "Tensor.fmod")
+def fmod(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The remainder of the division truncated toward zero (C's fmod): it has the dividend's sign."""
+    return _binary(input, other, "tf.truncatemod({}, {})")
+
+
+@op("torch.float_power", "Tensor.float_power")
+def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
+    """``pow`` in double precision: float64 whatever the operands."""
+    return _binary(input, exponent, "tf.pow({}, {})", dtype=_dtype.float64)
+
+
+@op("torch.lerp", "Tensor.lerp")
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
+    """``input + weight * (end - input)``, computed from ``end`` where ``|weight| >= 0.5`` (torch's
+    formula, exact at both ends)."""
+    dtype = promote(input, end)
+    return compute(lambda s, e, w: f"(lambda s, e, w: tf.where(tf.abs(w) < 0.5, s + w * (e - s), "
+                                   f"e - (e - s) * (1 - w)))({s}, {e}, {w})", [input, end, weight], [dtype] * 3, dtype)
+
+
+def _addc(op_sign: str) -> Callable[..., Tensor]:
+    def addc(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:  # noqa: A002
+        dtype = promote(input, tensor1, tensor2)
+        return compute(lambda x, a, b, v: f"({x} + {v} * ({a} {op_sign} {b}))", [input, tensor1, tensor2, value],
+                       [dtype] * 4, dtype)
+    return addc
+
+
+op("torch.addcmul", "Tensor.addcmul")(_addc("*"))
+op("torch.addcdiv", "Tensor.addcdiv")(_addc("/"))
 
 
 @op("torch.clamp", "Tensor.clamp", "torch.clip", "Tensor.clip")

@@ -1,10 +1,11 @@
-"""``torch.special``: expit, logit, erf / erfc / erfinv, exp2, expm1, log1p, xlogy, sinc, i0, softmax, log_softmax.
+"""``torch.special``: expit, logit, exp2, xlogy, sinc, softmax, log_softmax (logit, exp2, xlogy and sinc
+also as ``torch.*`` and ``Tensor.*``). Its erf, erfc, erfinv, i0, expm1 and log1p are elementwise's
+unary functions, registered there under both names.
 
 torch.special's functions are objects of their own (not ``torch.*`` ones), so the trace records
 them as ``torch.special.<name>``. Where one equals an op of another family (expit is sigmoid,
-expm1 is ``torch.expm1``, softmax is ``torch.softmax``), it is that family's builder; the rest
-are ``eval`` layers (`elementwise.compute`: torch broadcasting, integer inputs computed in float32
-as torch does).
+softmax is ``torch.softmax``), it is that family's builder; the rest are ``eval`` layers
+(`elementwise.compute`: torch broadcasting, integer inputs computed in float32 as torch does).
 """
 
 from __future__ import annotations
@@ -16,14 +17,9 @@ from pt2r.errors import UnsupportedOpError
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops import elementwise
 from pt2r.torch.ops.activation import log_softmax_method, sigmoid, softmax_method
-from pt2r.torch.ops.elementwise import compute, float_dtype, literal, promote, unary_op
-from pt2r.torch.ops.registry import OPS, op
+from pt2r.torch.ops.elementwise import compute, float_dtype, literal, promote
+from pt2r.torch.ops.registry import op
 
-op("torch.special.expm1")(OPS["torch.expm1"])
-op("torch.special.log1p")(OPS["torch.log1p"])
-for _name, _fmt in {"erf": "tf.math.erf({})", "erfc": "tf.math.erfc({})", "erfinv": "tf.math.erfinv({})",
-                    "i0": "tf.math.bessel_i0({})"}.items():  # i0: the modified Bessel function of order 0
-    op(f"torch.special.{_name}")(unary_op(_name, _fmt, floating=True))
 
 
 def _unary(input: Tensor, fmt: str) -> Tensor:  # noqa: A002
@@ -37,7 +33,7 @@ def expit(input: Tensor) -> Tensor:  # noqa: A002
     return sigmoid(elementwise.cast(input, float_dtype(input.dtype)))
 
 
-@op("torch.special.logit")
+@op("torch.special.logit", "torch.logit", "Tensor.logit")
 def logit(input: Tensor, eps: float | None = None) -> Tensor:  # noqa: A002
     """``log(z / (1 - z))``, ``z`` the input clamped to [eps, 1 - eps] if ``eps`` is given and not
     negative. Clamped as torch does (NaN stays NaN), the bounds in the input's dtype."""
@@ -50,13 +46,13 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:  # noqa: A002
     return _unary(input, f"(lambda z: tf.math.log(z / (1 - z)))({z})")
 
 
-@op("torch.special.exp2")
+@op("torch.special.exp2", "torch.exp2", "Tensor.exp2")
 def exp2(input: Tensor) -> Tensor:  # noqa: A002
     dtype = float_dtype(input.dtype)
     return _unary(input, f"tf.pow({literal(2, dtype)}, {{}})")
 
 
-@op("torch.special.xlogy")
+@op("torch.special.xlogy", "torch.xlogy", "Tensor.xlogy")
 def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
     """``input * log(other)``, 0 where ``input`` is 0, NaN where ``other`` is NaN (TF's xlogy gives 0
     there); either operand may be a Python number."""
@@ -65,7 +61,7 @@ def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
                    [input, other], [dtype, dtype], dtype)
 
 
-@op("torch.special.sinc")
+@op("torch.special.sinc", "torch.sinc", "Tensor.sinc")
 def sinc(input: Tensor) -> Tensor:  # noqa: A002
     """``sin(pi x) / (pi x)``, 1 at 0 (pi in the input's dtype, as torch computes it)."""
     dtype = float_dtype(input.dtype)

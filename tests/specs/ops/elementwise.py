@@ -156,6 +156,177 @@ def unary_integer(w, x):
     return torch.exp(n.abs() / 10) + torch.sqrt(n.abs()) + n.abs() + torch.square(n) + torch.floor(n) + (-n)
 
 
+@case([
+    "Tensor.arcsinh",
+    "Tensor.arctan",
+    "Tensor.asinh",
+    "Tensor.atan",
+    "Tensor.cosh",
+    "Tensor.deg2rad",
+    "Tensor.rad2deg",
+    "Tensor.sinh",
+    "Tensor.tan",
+    "torch.arcsinh",
+    "torch.arctan",
+    "torch.asinh",
+    "torch.atan",
+    "torch.cosh",
+    "torch.deg2rad",
+    "torch.rad2deg",
+    "torch.sinh",
+    "torch.tan",
+], on=(DEFAULT, TM.lens))
+def trigonometric(w, x):
+    torch = torch_of(w)
+    y = x * 0.5
+    return (torch.tan(y) + y.tan() + torch.sinh(y) * y.sinh() + torch.cosh(y) - y.cosh() + torch.atan(x) + x.atan()
+            + torch.asinh(x) + x.asinh() + torch.arctan(x) * x.arctan() + torch.arcsinh(x) - x.arcsinh()
+            + torch.deg2rad(x) + x.deg2rad() + torch.rad2deg(y) / 100 + y.rad2deg() / 100)
+
+
+@case([
+    "Tensor.acos",
+    "Tensor.acosh",
+    "Tensor.arccos",
+    "Tensor.arccosh",
+    "Tensor.arcsin",
+    "Tensor.arctanh",
+    "Tensor.asin",
+    "Tensor.atanh",
+    "Tensor.erfinv",
+    "torch.acos",
+    "torch.acosh",
+    "torch.arccos",
+    "torch.arccosh",
+    "torch.arcsin",
+    "torch.arctanh",
+    "torch.asin",
+    "torch.atanh",
+    "torch.erfinv",
+], on=(DEFAULT,))
+def inverse_functions(w, x):
+    """On their domains: (-1, 1) for asin, acos, atanh, erfinv; >= 1 for acosh."""
+    torch = torch_of(w)
+    t = torch.tanh(x) * 0.9
+    c = x.abs() + 1
+    return (torch.asin(t) + t.asin() + torch.arcsin(t) * t.arcsin() + torch.acos(t) + t.acos() + torch.arccos(t)
+            - t.arccos() + torch.atanh(t) + t.atanh() + torch.arctanh(t) + t.arctanh() + torch.erfinv(t)
+            + t.erfinv() + torch.acosh(c) + c.acosh() + torch.arccosh(c) + c.arccosh())
+
+
+@case([
+    "Tensor.digamma",
+    "Tensor.erf",
+    "Tensor.erfc",
+    "Tensor.i0",
+    "Tensor.lgamma",
+    "Tensor.log10",
+    "torch.digamma",
+    "torch.erf",
+    "torch.erfc",
+    "torch.i0",
+    "torch.lgamma",
+    "torch.log10",
+], on=(DEFAULT,))
+def special_functions(w, x):
+    """erf and erfc (as in hand-written gelu), lgamma, digamma and log10 of positive values, i0."""
+    torch = torch_of(w)
+    a = x.abs() + 0.1
+    gelu = 0.5 * x * (1.0 + torch.erf(x / 1.4142135623730951))
+    return (gelu + x.erf() + torch.erfc(x) + x.erfc() + torch.lgamma(a) + a.lgamma() + torch.digamma(a) / 10
+            + a.digamma() / 10 + torch.i0(x) + x.i0() + torch.log10(a) + a.log10() + torch.erf((x * 3).long()))
+
+
+@case([
+    "Tensor.absolute",
+    "Tensor.fix",
+    "Tensor.frac",
+    "Tensor.negative",
+    "Tensor.positive",
+    "Tensor.sgn",
+    "torch.absolute",
+    "torch.fix",
+    "torch.frac",
+    "torch.negative",
+    "torch.positive",
+    "torch.sgn",
+], on=(DEFAULT,))
+def other_names(w, x):
+    """Other names of abs, neg, sign, trunc; frac; positive (the tensor itself)."""
+    torch = torch_of(w)
+    y = x * 3
+    n = y.long()
+    return (torch.absolute(x) + x.absolute() + torch.negative(x) * x.negative() + torch.sgn(x) + x.sgn()
+            + torch.fix(y) + y.fix() + torch.frac(y) + y.frac() + torch.positive(x) + x.positive()
+            + n.fix() + torch.absolute(n))
+
+
+@case([
+    "Tensor.isfinite",
+    "Tensor.isinf",
+    "Tensor.isnan",
+    "Tensor.isneginf",
+    "Tensor.isposinf",
+    "Tensor.nan_to_num",
+    "torch.isfinite",
+    "torch.isinf",
+    "torch.isnan",
+    "torch.isneginf",
+    "torch.isposinf",
+    "torch.nan_to_num",
+], on=(DEFAULT,))
+def float_tests(w, x):
+    """isnan & co. and nan_to_num (its defaults: the dtype's largest and lowest values) on a tensor with
+    NaN and both infinities; on integers they are constants."""
+    torch = torch_of(w)
+    infinite = x.sign() / 0.0
+    z = torch.where(x.abs() > 1.2, infinite, torch.where(x.abs() < 0.2, (x - 10).sqrt(), x))
+    tests = (torch.isnan(z).float() + z.isnan().float() * 2 + torch.isinf(z).float() * 4 + z.isinf().float() * 8
+             + torch.isfinite(z).float() * 16 + z.isfinite().float() * 32 + torch.isposinf(z).float() * 64
+             + z.isposinf().float() * 128 + torch.isneginf(z).float() * 256 + z.isneginf().float() * 512)
+    n = (x * 3).long()
+    on_integers = torch.isnan(n).float() + torch.isfinite(n).float() * 2 + n.isinf().float() * 4
+    return (tests, torch.nan_to_num(z), z.nan_to_num(nan=1.0, posinf=5.0, neginf=-5.0),
+            on_integers + torch.nan_to_num(n) + n.nan_to_num())
+
+
+@case([
+    "Tensor.addcdiv",
+    "Tensor.addcmul",
+    "Tensor.arctan2",
+    "Tensor.atan2",
+    "Tensor.float_power",
+    "Tensor.fmod",
+    "Tensor.hypot",
+    "Tensor.lerp",
+    "Tensor.logaddexp",
+    "Tensor.logaddexp2",
+    "torch.addcdiv",
+    "torch.addcmul",
+    "torch.arctan2",
+    "torch.atan2",
+    "torch.float_power",
+    "torch.fmod",
+    "torch.hypot",
+    "torch.lerp",
+    "torch.logaddexp",
+    "torch.logaddexp2",
+], on=(DEFAULT, TM.lens))
+def binary_math(w, x):
+    """atan2, hypot, logaddexp(2) (with infinities), fmod (the dividend's sign), float_power (float64),
+    lerp (scalar and tensor weights, both of torch's branches), addcmul, addcdiv."""
+    torch = torch_of(w)
+    y = x * 0.7 - 0.3
+    infinite = (x.sign() / 0.0).clamp(max=0)  # -inf where x < 0
+    return (torch.atan2(x, y) + x.atan2(y) + torch.arctan2(y, x) + y.arctan2(x) + torch.hypot(x, y) + x.hypot(y)
+            + torch.logaddexp(x, y) + x.logaddexp(infinite) + torch.logaddexp2(x, y) + y.logaddexp2(infinite)
+            + torch.fmod(x * 3, 1.5) + (x * 3).fmod(-1.5) + torch.fmod((x * 10).long(), 3)
+            + torch.lerp(x, y, 0.3) + x.lerp(y, 0.8) + torch.lerp(x, y, x.sigmoid())
+            + torch.addcmul(x, y, x, value=0.5) + x.addcmul(y, y) + torch.addcdiv(x, y, x.abs() + 1, value=2)
+            + x.addcdiv(x, y.abs() + 1),
+            torch.float_power(x.abs(), 2.5) + x.abs().float_power(y))
+
+
 @case(["Tensor.add", "Tensor.gt", "Tensor.long", "Tensor.mul"], on=(DEFAULT,))
 def activations(w, x):
     """sigmoid and tanh are the activation family's; here as elementwise ops on either operand kind."""

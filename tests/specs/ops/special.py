@@ -95,3 +95,13 @@ def softmax_time(w, x):
 def softmax_time_tbc(w, x):
     special = _special(w)
     return special.softmax(x, 0) * 2 + special.log_softmax(x, dim=0)
+
+
+@case(["Tensor.exp2", "Tensor.logit", "Tensor.sinc", "Tensor.xlogy", "torch.exp2", "torch.logit", "torch.sinc",
+       "torch.xlogy"], on=(BTF,))
+def torch_names(w, x):
+    """The functions torch.special shares with torch and tensors."""
+    torch = torch_of(w)
+    p = x.sigmoid()
+    return (torch.exp2(x) + x.exp2() + torch.logit(p) + p.logit(0.1) + torch.sinc(x) + x.sinc()
+            + torch.xlogy(p, x.abs()) + p.xlogy(2.0))
