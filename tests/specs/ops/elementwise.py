@@ -175,7 +175,7 @@ def unary_integer(w, x):
     "torch.rad2deg",
     "torch.sinh",
     "torch.tan",
-], on=(DEFAULT, TM.lens))
+], on=(DEFAULT, TM.lens), other_lengths=[[4, 13, 9]])
 def trigonometric(w, x):
     torch = torch_of(w)
     y = x * 0.5
@@ -311,7 +311,7 @@ def float_tests(w, x):
     "torch.lerp",
     "torch.logaddexp",
     "torch.logaddexp2",
-], on=(DEFAULT, TM.lens))
+], on=(DEFAULT, TM.lens), other_lengths=[[4, 13, 9]])
 def binary_math(w, x):
     """atan2, hypot, logaddexp(2) (with infinities), fmod (the dividend's sign), float_power (float64),
     lerp (scalar and tensor weights, both of torch's branches), addcmul, addcdiv."""
