@@ -21,13 +21,14 @@ import math
 from typing import Any, Sequence
 
 import numpy as np
+from returnn.tensor import Dim
 
-from pt2r.errors import UnsupportedOpError
+from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.calls import DISPATCHED_INITIALISERS, EXTERNAL
 from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
-from pt2r.torch.ops.build import LayerRef, ctx, eval_layer, make
+from pt2r.torch.ops.build import LayerRef, cast_layer, ctx, eval_layer, make
 from pt2r.torch.ops.elementwise import scalar_dtype, cast, compute, literal, size_scalar
 from pt2r.torch.ops.registry import op
 from pt2r.torch.values import static_dims, value_tensor
@@ -312,3 +313,20 @@ def as_tensor(data: Any, dtype: _dtype.dtype | None = None, device: Any = None) 
 @op("Tensor.new_tensor")
 def new_tensor(input: Tensor, data: Any, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
     return _from_data(data, dtype or input.dtype)
+
+
+@op("torch.nn.functional.one_hot")
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64, a new last axis of ``num_classes``: 1 where the position is the index (a ``compare`` of the
+    indices with a ``range`` layer)."""
+    if tensor.dtype is not _dtype.int64:
+        raise ModelError(f"one_hot takes int64 class indices, not {tensor.dtype}")
+    if int(num_classes) < 0:
+        raise UnsupportedOpError("one_hot without num_classes (torch takes it from the largest index in the data) "
+                                 "is not supported: pass num_classes")
+    classes = Dim(int(num_classes), name=f"{ctx().layer_name_for()}:num_classes")
+    positions = make({"class": "range", "limit": classes.dimension, "out_spatial_dim": classes, "dtype": "int64"},
+                     [classes], dtype=_dtype.int64)
+    equal = make({"class": "compare", "kind": "equal", "from": [tensor, positions],
+                  "allow_broadcast_all_sources": True}, [*tensor.dims, classes], dtype=_dtype.bool)
+    return cast_layer(equal, _dtype.int64)

@@ -1,4 +1,5 @@
-"""Norms and regularizers: LayerNorm, GroupNorm, BatchNorm, Dropout, and their functional forms.
+"""Norms and regularizers: LayerNorm, RMSNorm, GroupNorm, BatchNorm, InstanceNorm, Dropout, and their
+functional forms.
 
 Statistics are computed with RETURNN's ``norm`` layer, which reduces with
 plain ``tf.reduce_mean`` (no sequence masking): over a dynamic axis the
@@ -102,6 +103,48 @@ class LayerNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+@op("torch.nn.functional.rms_norm", "torch.rms_norm")
+def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,  # noqa: A002
+             eps: float | None = None) -> Tensor:
+    """``x * rsqrt(mean(x ** 2) + eps) * weight`` over the last axes (``normalized_shape``); ``eps``
+    by default the dtype's machine epsilon, as torch takes it."""
+    shape = [int(n) for n in ([normalized_shape] if isinstance(normalized_shape, int) else normalized_shape)]
+    axes = list(range(input.ndim - len(shape), input.ndim))
+    if not shape or axes[0] < 0 or [int(input.shape[a]) for a in axes] != shape:
+        raise ModelError(f"rms_norm: normalized_shape {shape} does not end the input shape {list(input.shape)}")
+    _static(input, axes, "rms_norm")
+    if eps is None:
+        eps = float(np.finfo(np.dtype(input.dtype.name)).eps)
+    normalized = [input.dims[a] for a in axes]
+    mean_square = make({"class": "reduce", "mode": "mean", "from": activation(input, "square"), "axes": normalized},
+                       [d for d in input.dims if d not in normalized], dtype=input.dtype)
+    inv_rms = activation(combine("add", [mean_square, float(eps)], input.dtype), "rsqrt")
+    return _affine(_per_axis("multiply", input, inv_rms), weight, None, axes)
+
+
+@module("torch.nn.RMSNorm")
+class RMSNorm(Module):
+    axis_roles = {"weight": ("normalized_shape", "normalized_shape.1")}
+
+    def __init__(self, normalized_shape: Any, eps: float | None = None, elementwise_affine: bool = True,
+                 device: Any = None, dtype: Any = None):
+        super().__init__()
+        shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(map(int, normalized_shape))
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        self.weight = _param(*shape) if elementwise_affine else None
+        if not elementwise_affine:
+            self.register_parameter("weight", None)
+
+    def reset_parameters(self) -> None:
+        """Parameters come from the trace."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return rms_norm(input, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
@@ -243,6 +286,49 @@ class BatchNorm1d(_BatchNorm):
 
 @module("torch.nn.BatchNorm2d")
 class BatchNorm2d(_BatchNorm):
+    dims = (4,)
+
+
+# -- instance norm --------------------------------------------------------------
+
+
+@op("torch.nn.functional.instance_norm")
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,  # noqa: A002
+                  running_var: Tensor | None = None, weight: Tensor | None = None, bias: Tensor | None = None,
+                  use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Per sample and channel over the spatial axes (input (N, C, *); padding frames count, as torch
+    computes on the padded batch), then affine; without the input's statistics, the running ones (as
+    batch_norm in eval mode)."""
+    if input.ndim < 3:
+        raise UnsupportedOpError("instance_norm of unbatched input is not supported")
+    _static(input, [1], "instance_norm channels")
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    return _affine(_normalize(input, list(input.dims[2:]), eps), weight, bias, [1])
+
+
+class _InstanceNorm(_BatchNorm):
+    """InstanceNorm (see `instance_norm`): BatchNorm's parameters and buffers, without them by default."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
+                 track_running_stats: bool = False, device: Any = None, dtype: Any = None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if input.ndim not in self.dims:
+            raise UnsupportedOpError(f"{type(self).__name__} on {input.ndim}-d input is not supported (only batched "
+                                     f"{self.dims[0]}-d input)")
+        return instance_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+                             self.training or not self.track_running_stats, 0.0, self.eps)
+
+
+@module("torch.nn.InstanceNorm1d")
+class InstanceNorm1d(_InstanceNorm):
+    dims = (3,)
+
+
+@module("torch.nn.InstanceNorm2d")
+class InstanceNorm2d(_InstanceNorm):
     dims = (4,)
 
 

@@ -28,7 +28,8 @@ from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.build import ctx, make
-from pt2r.torch.ops.registry import op
+from pt2r.torch.nn.module import Module
+from pt2r.torch.ops.registry import module, op
 from pt2r.torch.ops.shape import BATCH_MERGES, as_view, dim_value, insert, merged_batch, new_dim, norm_axis
 
 
@@ -394,3 +395,34 @@ def expand_as(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     return expand(input, *[SizeValue(n, d) if d.dimension is None or d.is_batch_dim() else n
                            for n, d in zip(_sizes(other), other.dims)])
 
+
+
+@module("torch.nn.Flatten")
+class Flatten(Module):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return flatten(input, self.start_dim, self.end_dim)
+
+
+@module("torch.nn.Unflatten")
+class Unflatten(Module):
+    def __init__(self, dim: int, unflattened_size: Sequence[int]):
+        super().__init__()
+        self.dim, self.unflattened_size = dim, unflattened_size
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return unflatten(input, self.dim, self.unflattened_size)
+
+
+@module("torch.nn.Identity")
+class Identity(Module):
+    """Its input, as it is (torch's takes and ignores any constructor arguments)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__()
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return input

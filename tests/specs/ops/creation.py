@@ -47,3 +47,12 @@ def initialisers(w, x):
     torch.nn.init.normal_(second.weight, 0.0, 0.2)
     torch.nn.init.uniform_(second.bias, -0.1, 0.1)
     return second(first(x).tanh())
+
+
+@case(["torch.nn.functional.one_hot"], on=(BM.lens, TM.lens), other_lengths=[[3, 8, 5]])
+def one_hot(w, x):
+    """Class indices (from the input) as one-hot int64 vectors, used as floats."""
+    torch = torch_of(w)
+    indices = (x.abs() * 2).long().clamp(max=3)
+    return torch.nn.functional.one_hot(indices, 4).float() * x.unsqueeze(-1) + torch.nn.functional.one_hot(
+        indices[..., 0], num_classes=6).sum(-1, keepdim=True).unsqueeze(-1)

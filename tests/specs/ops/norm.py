@@ -351,3 +351,28 @@ def feature_dropouts_eval(w, x):  # x: (batch, 3 channels, time, 4)
 def group_norm_torch(w, x):
     torch = torch_of(w)
     return torch.group_norm(x, 1, torch.nn.Parameter(torch.rand(5)), torch.nn.Parameter(torch.rand(5)), 1e-4)
+
+
+@case(["torch.nn.RMSNorm", "torch.nn.functional.rms_norm", "torch.rms_norm"], on=(BM, TM.lens),
+      other_lengths=[[3, 8, 5]])
+def rms_norm(w, x):
+    """RMSNorm with its weight (eps by default the dtype's epsilon) and without; the functional forms over
+    the last two axes of a constant-size view."""
+    torch = torch_of(w)
+    nn = _nn(w)
+    y = nn.RMSNorm(5)(x) + nn.RMSNorm([5], eps=1e-3, elementwise_affine=False)(x)
+    return y + torch.nn.functional.rms_norm(x, (5,), eps=1e-6) + torch.rms_norm(x, [5])
+
+
+@case(["torch.nn.InstanceNorm1d", "torch.nn.InstanceNorm2d", "torch.nn.functional.instance_norm"],
+      on=(CHANNELS_FIRST, CHANNELS_FIRST.lens), other_lengths=[[4, 13, 9]])
+def instance_norm(w, x):
+    """Over time per sample and channel (padding frames counted, as torch does): InstanceNorm1d without and
+    with affine parameters and running statistics (eval: those are used), 2-d, and the functional form."""
+    torch = torch_of(w)
+    nn = _nn(w)
+    tracked = nn.InstanceNorm1d(5, affine=True, track_running_stats=True)
+    tracked.running_mean.fill_(0.5)
+    tracked.running_var.fill_(2.0)
+    return (nn.InstanceNorm1d(5)(x) + nn.InstanceNorm1d(5, affine=True)(x) * 2 + tracked.eval()(x)
+            + nn.InstanceNorm2d(5)(x.unsqueeze(2)).squeeze(2) + torch.nn.functional.instance_norm(x, eps=1e-3))

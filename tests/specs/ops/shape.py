@@ -508,3 +508,11 @@ def function_forms(w, x):
     """Function and method forms the other models call in the other form."""
     torch = torch_of(w)
     return x.swapaxes(1, 2) * 2, torch.reshape(x, (x.shape[0], -1)), torch.t(torch.unbind(x, 1)[2])
+
+
+@case(["torch.nn.Flatten", "torch.nn.Identity", "torch.nn.Unflatten"], on=(DYNAMIC, BM.lens))
+def flatten_modules(w, x):
+    """nn.Flatten, nn.Unflatten and nn.Identity (with the arguments torch ignores), as in a Sequential."""
+    nn = torch_of(w).nn
+    return nn.Sequential(nn.Identity(54, scale=2), nn.Unflatten(2, (x.size(2) // 1, 1)), nn.Flatten(2),
+                         nn.Identity())(x) + nn.Flatten(0, 1)(x).sum()
