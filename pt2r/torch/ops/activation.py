@@ -114,6 +114,26 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     return _eval(input, f"tf.clip_by_value(X, {_num(min_val)}, {_num(max_val)})")
 
 
+@op("torch.nn.functional.threshold", "torch.nn.functional.threshold_", "torch.threshold")
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``value`` where ``x <= threshold`` (NaN stays NaN, as in torch)."""
+    return _eval(input, f"tf.where(X <= {_num(threshold)}, tf.fill(tf.shape(X), tf.cast({_num(value)}, X.dtype)), X)")
+
+
+@op("torch.nn.functional.softshrink")
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else ``x * 0`` (NaN stays NaN)."""
+    lam = _num(lambd)
+    return _eval(input, f"tf.where(X > {lam}, X - {lam}, tf.where(X < -{lam}, X + {lam}, X * 0.0))")
+
+
+@op("torch.nn.functional.hardshrink")
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """0 within ``[-lambd, lambd]``, else ``x``."""
+    lam = _num(lambd)
+    return _eval(input, f"tf.where(tf.logical_and(X >= -{lam}, X <= {lam}), tf.zeros_like(X), X)")
+
+
 @op("torch.nn.functional.relu6")
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     return _activation(input, "relu6")
@@ -264,6 +284,10 @@ Softplus = _activation_module("torch.nn.Softplus", softplus, {"beta": 1.0, "thre
 Hardtanh = _activation_module("torch.nn.Hardtanh", hardtanh, {"min_val": -1.0, "max_val": 1.0, "inplace": False},
                               ("min_val", "max_val"))
 ReLU6 = _activation_module("torch.nn.ReLU6", relu6, {"inplace": False})
+Threshold = _activation_module("torch.nn.Threshold", threshold, {"threshold": 0.0, "value": 0.0, "inplace": False},
+                               ("threshold", "value"))
+Softshrink = _activation_module("torch.nn.Softshrink", softshrink, {"lambd": 0.5}, ("lambd",))
+Hardshrink = _activation_module("torch.nn.Hardshrink", hardshrink, {"lambd": 0.5}, ("lambd",))
 Hardsigmoid = _activation_module("torch.nn.Hardsigmoid", hardsigmoid, {"inplace": False})
 Hardswish = _activation_module("torch.nn.Hardswish", hardswish, {"inplace": False})
 Softsign = _activation_module("torch.nn.Softsign", softsign, {})

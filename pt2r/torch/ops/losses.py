@@ -22,7 +22,7 @@ from pt2r.torch._tensor import Tensor
 from pt2r.torch.nn.module import Module
 from pt2r.torch.ops import activation as _activations
 from pt2r.torch.ops.build import aux_name, broadcast, eval_layer, make, raw_axes, unify
-from pt2r.torch.ops.elementwise import activation, combine, operand, promote
+from pt2r.torch.ops.elementwise import activation, combine, compute, operand, promote
 from pt2r.torch.ops.reduce import reduce_layer
 from pt2r.torch.ops.registry import module, op
 from pt2r.torch.ops.scans import norm_layers
@@ -112,6 +112,70 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     reduction = _reduction(size_average, reduce, reduction)
     return _pointwise(input, target, reduction, weight, "l1_loss", lambda d: activation(d, "abs"))
+
+
+def _elementwise(input: Tensor, target: Tensor, dtype: _dtype.dtype, code: str) -> Tensor:  # noqa: A002
+    """An eval layer of ``code`` over ``x`` (the input) and ``t`` (the target), torch broadcasting."""
+    return compute(lambda x, t: f"(lambda x, t: {code})({x}, {t})", [input, target], [dtype, dtype], dtype)
+
+
+@op("torch.nn.functional.smooth_l1_loss")
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,  # noqa: A002
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``beta`` 0: the l1 loss)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    dtype = _floating(input, target, what="smooth_l1_loss")
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    b = repr(float(beta))
+    return _reduce(_elementwise(input, target, dtype, f"(lambda d: tf.where(d < {b}, 0.5 * d * d / {b}, d - 0.5 * "
+                                                      f"{b}))(tf.abs(x - t))"), reduction)
+
+
+@op("torch.nn.functional.huber_loss")
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,  # noqa: A002
+               weight: Tensor | None = None) -> Tensor:
+    """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
+    if weight is not None:
+        raise UnsupportedOpError("huber_loss with a weight is not supported")
+    dtype = _floating(input, target, what="huber_loss")
+    dl = repr(float(delta))
+    return _reduce(_elementwise(input, target, dtype, f"(lambda d: tf.where(d < {dl}, 0.5 * d * d, {dl} * (d - 0.5 * "
+                                                      f"{dl})))(tf.abs(x - t))"), _reduction(None, None, reduction))
+
+
+def _weighted(loss: Tensor, weight: Tensor | None, reduction: str) -> Tensor:
+    """``loss * weight`` (torch broadcasting), then reduced: the mean is the plain mean."""
+    if weight is not None:
+        loss = combine("multiply", [loss, weight], promote(loss, weight))
+    return _reduce(loss, reduction)
+
+
+@op("torch.nn.functional.binary_cross_entropy")
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
+                         size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """``-(t log(x) + (1 - t) log(1 - x))``, each log at least -100 (as torch clamps it)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    dtype = _floating(input, target, what="binary_cross_entropy")
+    loss = _elementwise(input, target, dtype, "-(t * tf.maximum(tf.math.log(x), -100.0) + (1.0 - t) * "
+                                              "tf.maximum(tf.math.log1p(-x), -100.0))")
+    return _weighted(loss, weight, reduction)
+
+
+@op("torch.nn.functional.binary_cross_entropy_with_logits")
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
+                                     size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """torch's stable form: ``(1 - t) x + (1 + (pos_weight - 1) t) (log1p(exp(-|x|)) + max(-x, 0))``."""
+    reduction = _reduction(size_average, reduce, reduction)
+    dtype = _floating(input, target, what="binary_cross_entropy_with_logits")
+    soft = "(tf.math.log1p(tf.exp(-tf.abs(x))) + tf.maximum(-x, 0.0))"
+    if pos_weight is None:
+        loss = _elementwise(input, target, dtype, f"(1.0 - t) * x + {soft}")
+    else:
+        loss = compute(lambda x, t, p: f"(lambda x, t, p: (1.0 - t) * x + (1.0 + (p - 1.0) * t) * {soft})"
+                                       f"({x}, {t}, {p})", [input, target, pos_weight], [dtype] * 3, dtype)
+    return _weighted(loss, weight, reduction)
 
 
 @op("torch.nn.functional.kl_div")
@@ -447,6 +511,44 @@ class MSELoss(_Loss):
 class L1Loss(_Loss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         return l1_loss(input, target, reduction=self.reduction)
+
+
+@module("torch.nn.SmoothL1Loss")
+class SmoothL1Loss(_Loss):
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean", beta: float = 1.0):
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+@module("torch.nn.HuberLoss")
+class HuberLoss(_Loss):
+    def __init__(self, reduction: str = "mean", delta: float = 1.0):
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        return huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+@module("torch.nn.BCELoss")
+class BCELoss(_WeightedLoss):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        return binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
+
+
+@module("torch.nn.BCEWithLogitsLoss")
+class BCEWithLogitsLoss(_WeightedLoss):
+    def __init__(self, weight: Tensor | None = None, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean", pos_weight: Tensor | None = None):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        return binary_cross_entropy_with_logits(input, target, self.weight, reduction=self.reduction,
+                                                pos_weight=self.pos_weight)
 
 
 @module("torch.nn.KLDivLoss")

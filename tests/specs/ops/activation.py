@@ -231,3 +231,17 @@ def relu(w, x):
 def weight_norm_then_leaky_relu(w, x):
     nn = _nn(w)
     return nn.LeakyReLU(0.2)(nn.utils.weight_norm(nn.Conv1d(5, 4, 3))(x))
+
+
+@case(["torch.nn.Hardshrink", "torch.nn.Softshrink", "torch.nn.Threshold", "torch.nn.functional.hardshrink",
+       "torch.nn.functional.softshrink", "torch.nn.functional.threshold", "torch.nn.functional.threshold_",
+       "torch.threshold"], on=(BTF, TBF.lens))
+def shrink_threshold(w, x):
+    """The shrink functions and threshold, modules and functional forms, with NaN (from sqrt of negatives)."""
+    nn, F = _nn(w), _f(w)
+    torch = torch_of(w)
+    y = x * 2
+    nan = (x - 1.5).sqrt()  # NaN where x < 1.5
+    return (nn.Hardshrink()(y) + nn.Softshrink(0.3)(y) + nn.Threshold(0.1, -2.0)(y) + F.hardshrink(y, 1.0)
+            + F.softshrink(y) + F.threshold(y, 0.5, 3.0) + torch.threshold(y, -0.5, 0.0)
+            + F.threshold_(y * 1, 0.0, 1.0), F.threshold(nan, 0.5, 3.0) + F.softshrink(nan) + F.hardshrink(nan))

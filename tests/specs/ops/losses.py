@@ -492,3 +492,27 @@ def tm_ctc_loss(w, x, seq_lens):
 def ctc_loss_unbatched(w, x):
     torch = torch_of(w)
     return _F(w).ctc_loss(x.mean(0).log_softmax(-1), torch.tensor([1, 2]), (x.shape[1],), (2,))
+
+
+@case(["torch.nn.BCELoss", "torch.nn.BCEWithLogitsLoss", "torch.nn.HuberLoss", "torch.nn.SmoothL1Loss",
+       "torch.nn.functional.binary_cross_entropy", "torch.nn.functional.binary_cross_entropy_with_logits",
+       "torch.nn.functional.huber_loss", "torch.nn.functional.smooth_l1_loss"], on=(BM, TM.lens),
+      other_lengths=[[9, 3, 6]])
+def bce_huber_smooth_l1(w, x):
+    """Smooth l1 (beta 0 too) and huber losses; binary cross entropy on probabilities (0 and 1 among
+    them: the clamped logs) and on logits, with weight and pos_weight; modules and functional forms."""
+    F = _F(w)  # noqa: N806
+    nn = torch_of(w).nn
+    t = x.tanh()
+    p = x.sigmoid()
+    target = (x > 0).float()
+    edge = (x * 4).clamp(0.0, 1.0)  # exactly 0 and 1 in places
+    weight = x.abs().mean(-1, keepdim=True)
+    return (F.smooth_l1_loss(x, t) + F.smooth_l1_loss(x, t, beta=0.5, reduction="sum")
+            + F.smooth_l1_loss(x, t, beta=0.0) + nn.SmoothL1Loss(beta=2.0)(x, t) + F.huber_loss(x * 3, t)
+            + nn.HuberLoss(delta=0.5, reduction="sum")(x, t)
+            + F.binary_cross_entropy(p, target) + F.binary_cross_entropy(edge, target, weight=weight, reduction="sum")
+            + nn.BCELoss()(edge, 1 - target) + F.binary_cross_entropy_with_logits(x * 5, target)
+            + F.binary_cross_entropy_with_logits(x, p, weight=weight, pos_weight=x.abs().mean((0, 1)) + 0.5)
+            + nn.BCEWithLogitsLoss(reduction="sum")(x, target),
+            F.smooth_l1_loss(x, t, reduction="none") * F.binary_cross_entropy_with_logits(x, target, reduction="none"))
