@@ -129,6 +129,41 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     return cat(tensors, axis)
 
 
+@op("torch.hstack")
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """``cat`` along axis 1, along axis 0 for 1-d tensors."""
+    tensors = list(tensors)
+    return cat(tensors, 1 if tensors[0].ndim > 1 else 0)
+
+
+@op("torch.vstack", "torch.row_stack")
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """``cat`` along axis 0, a 1-d tensor taken as one row."""
+    from pt2r.torch.ops.view import unsqueeze
+    return cat([unsqueeze(t, 0) if t.ndim == 1 else t for t in tensors], 0)
+
+
+@op("torch.diff", "Tensor.diff")
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,  # noqa: A002
+         append: Tensor | None = None) -> Tensor:
+    """``x[1:] - x[:-1]`` along ``dim``, ``n`` times (``!=`` for bool), after ``prepend`` and ``append``."""
+    from pt2r.torch.ops.elementwise import combine
+    axis = norm_axis(dim, input.ndim)
+    parts = [t for t in (prepend, input, append) if t is not None]
+    x = cat(parts, axis) if len(parts) > 1 else input
+    for _ in range(int(n)):
+        size = int(dim_value(x.dims[axis])) - 1
+        later, earlier = slice_axis(x, axis, slice(1, None)), slice_axis(x, axis, slice(None, -1))
+        for part in (later, earlier):  # their length now, before the call's recorded output tells it
+            ctx().dim_values.setdefault(part.dims[axis], size)
+        earlier = unify(earlier, axis, later.dims[axis])
+        if x.dtype is _dtype.bool:
+            x = combine("not_equal", [later, earlier], x.dtype, layer="compare")
+        else:
+            x = combine("subtract", [later, earlier], x.dtype)
+    return x
+
+
 @op("torch.stack")
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = _aligned(list(tensors), None)

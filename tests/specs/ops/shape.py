@@ -516,3 +516,16 @@ def flatten_modules(w, x):
     nn = torch_of(w).nn
     return nn.Sequential(nn.Identity(54, scale=2), nn.Unflatten(2, (x.size(2) // 1, 1)), nn.Flatten(2),
                          nn.Identity())(x) + nn.Flatten(0, 1)(x).sum()
+
+
+@case(["Tensor.diff", "torch.diff", "torch.hstack", "torch.row_stack", "torch.vstack"], on=(DYNAMIC, BM.lens),
+      other_lengths=[[3, 8, 5]])
+def diff_stacks(w, x):
+    """diff along each axis but the batch (n = 2, prepend and append), on bool too; hstack, vstack (of
+    tensors without the batch axis: it stacks along axis 0)."""
+    torch = torch_of(w)
+    d = torch.diff(x, dim=2) * 2 + 1
+    other = x.diff(n=2, dim=1, prepend=x[:, :1] * 0, append=x[:, -1:])
+    flips = torch.diff(x > 0, dim=1).float()
+    m = x.mean(0)
+    return d, other, flips, torch.hstack([x, x * 2]), torch.vstack([m, m * 2]) + torch.row_stack([m, m]).sum(0)
