@@ -27,32 +27,45 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
         raise UnsupportedOpError(f"pad mode {mode!r} is not supported")
     if any(p < 0 for p in pad):
         raise UnsupportedOpError("negative padding (cropping) is not supported")
-    axes, paddings, dims = [], [], list(input.dims)
+    axes, paddings = [], []
     for i in range(len(pad) // 2):
-        axis = input.ndim - 1 - i
         left, right = int(pad[2 * i]), int(pad[2 * i + 1])
         if left == right == 0:
             continue
-        axes.append(input.dims[axis])
+        axes.append(input.dims[input.ndim - 1 - i])
         paddings.append((left, right))
-        dims[axis] = input.dims[axis] + (left + right)
     if not axes:
         return input
-    layer = {"class": "pad", "from": input, "axes": axes, "padding": paddings, "out_dims": [dims[input.dims.index(a)]
-             for a in axes], "mode": _MODES[mode], "handle_dynamic_dims": False}
+    if mode == "constant" and not math.isfinite(float(value or 0.0)):
+        raise UnsupportedOpError("padding with a non-finite constant is not supported")
+    if mode == "replicate":  # RETURNN's pad layer replicates along one axis at a time
+        for axis, padding in zip(axes, paddings):
+            input = _pad_layer(input, [axis], [padding], mode, value)
+        return input
+    return _pad_layer(input, axes, paddings, mode, value)
+
+
+def _pad_layer(x: Tensor, axes: list[Any], paddings: list[tuple[int, int]], mode: str, value: float | None) -> Tensor:
+    """RETURNN's ``pad`` layer: ``axes`` (dims of ``x``) padded by ``paddings`` (left, right)."""
+    dims = list(x.dims)
+    for axis, (left, right) in zip(axes, paddings):
+        dims[x.dims.index(axis)] = axis + (left + right)
+    layer = {"class": "pad", "from": x, "axes": axes, "padding": paddings,
+             "out_dims": [dims[x.dims.index(a)] for a in axes], "mode": _MODES[mode], "handle_dynamic_dims": False}
     if mode == "constant":
-        if not math.isfinite(float(value or 0.0)):
-            raise UnsupportedOpError("padding with a non-finite constant is not supported")
         layer["value"] = float(value or 0.0)
-    return make(layer, dims, dtype=input.dtype)
+    return make(layer, dims, dtype=x.dtype)
 
 
-class _Pad1d(Module):
+class _Pad(Module):
+    """The padding modules: ``padding`` an int (every side of the last ``axes`` axes) or torch's tuple."""
+
     mode = "constant"
+    axes = 1
 
     def __init__(self, padding: Any, value: float = 0.0):
         super().__init__()
-        self.padding = tuple(padding) if isinstance(padding, (tuple, list)) else (int(padding), int(padding))
+        self.padding = tuple(padding) if isinstance(padding, (tuple, list)) else (int(padding),) * (2 * self.axes)
         self.value = value
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
@@ -60,16 +73,48 @@ class _Pad1d(Module):
 
 
 @module("torch.nn.ReflectionPad1d")
-class ReflectionPad1d(_Pad1d):
+class ReflectionPad1d(_Pad):
     mode = "reflect"
 
 
+@module("torch.nn.ReflectionPad2d")
+class ReflectionPad2d(_Pad):
+    mode, axes = "reflect", 2
+
+
 @module("torch.nn.ReplicationPad1d")
-class ReplicationPad1d(_Pad1d):
+class ReplicationPad1d(_Pad):
     mode = "replicate"
 
 
+@module("torch.nn.ReplicationPad2d")
+class ReplicationPad2d(_Pad):
+    mode, axes = "replicate", 2
+
+
 @module("torch.nn.ConstantPad1d")
-class ConstantPad1d(_Pad1d):
+class ConstantPad1d(_Pad):
     def __init__(self, padding: Any, value: float):
         super().__init__(padding, value)
+
+
+@module("torch.nn.ConstantPad2d")
+class ConstantPad2d(_Pad):
+    axes = 2
+
+    def __init__(self, padding: Any, value: float):
+        super().__init__(padding, value)
+
+
+@module("torch.nn.ZeroPad1d")
+class ZeroPad1d(_Pad):
+    def __init__(self, padding: Any):
+        super().__init__(padding)
+
+
+@module("torch.nn.ZeroPad2d")
+class ZeroPad2d(_Pad):
+    axes = 2
+
+    def __init__(self, padding: Any):
+        super().__init__(padding)

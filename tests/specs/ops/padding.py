@@ -48,3 +48,12 @@ def reflect_asym(w, x):
 def conv2d_reflect_pad(w, x):
     t = torch_of(w)
     return t.nn.functional.pad(x, (1, 2, 2, 1), mode="reflect")
+
+
+@case(["torch.nn.ConstantPad2d", "torch.nn.ReflectionPad2d", "torch.nn.ReplicationPad2d", "torch.nn.ZeroPad1d",
+       "torch.nn.ZeroPad2d"], on=(IMAGE,))
+def pad_modules_2d(w, x):
+    """The 2-d padding modules (an int pads all four sides, a tuple each), and zero padding in 1-d."""
+    nn = _nn(w)
+    return (nn.ReflectionPad2d((1, 2, 2, 1))(x), nn.ReplicationPad2d(2)(x), nn.ConstantPad2d((0, 1, 3, 0), -1.0)(x),
+            nn.ZeroPad2d(1)(x), nn.ZeroPad1d((2, 0))(x))
