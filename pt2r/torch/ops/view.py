@@ -397,6 +397,27 @@ def expand_as(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 
 
 
+@op("Tensor.unfold")
+def unfold_windows(input: Tensor, dimension: int, size: int, step: int) -> Tensor:  # noqa: A002
+    """The windows of ``size`` every ``step`` along ``dimension``, which becomes the windows' axis; the
+    window a new last axis (RETURNN's ``window`` layer, ``valid`` padding: frames of a signal)."""
+    from returnn.tf.layers.basic import ConvLayer
+
+    axis = norm_axis(dimension, input.ndim)
+    d = input.dims[axis]
+    if d.is_batch_dim():
+        raise UnsupportedOpError("unfold along the batch axis is not supported")
+    size, step = int(size), int(step)
+    if size > dim_value(d) or step < 1:
+        raise ModelError(f"unfold: size {size} and step {step} do not fit the axis of size {dim_value(d)}")
+    window = Dim(size, name=f"{ctx().layer_name_for()}:size")
+    frames = ConvLayer.calc_out_dim(in_dim=d, filter_size=size, stride=step, padding="valid")
+    ctx().dim_values.setdefault(frames, (dim_value(d) - size) // step + 1)
+    return make({"class": "window", "from": input, "axis": d, "window_dim": window, "padding": "valid",
+                 "stride": step, "out_spatial_dim": frames},
+                [*input.dims[:axis], frames, *input.dims[axis + 1:], window], dtype=input.dtype)
+
+
 @module("torch.nn.Flatten")
 class Flatten(Module):
     def __init__(self, start_dim: int = 1, end_dim: int = -1):

@@ -529,3 +529,11 @@ def diff_stacks(w, x):
     flips = torch.diff(x > 0, dim=1).float()
     m = x.mean(0)
     return d, other, flips, torch.hstack([x, x * 2]), torch.vstack([m, m * 2]) + torch.row_stack([m, m]).sum(0)
+
+
+@case(["Tensor.unfold"], on=(DYNAMIC, BM.lens), other_lengths=[[6, 11, 8]])
+def unfold_frames(w, x):
+    """Frames of a signal along time (overlapping, and with a step larger than the window), and windows of
+    a static axis."""
+    time, static = (2, 1) if x.size(1) == 6 else (1, 2)
+    return x.unfold(time, 4, 2) * 2, x.unfold(time, 2, 3), x.unfold(time, 1, 1).squeeze(-1), x.unfold(static, 2, 2)
