@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
 from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
@@ -461,7 +463,7 @@ _SAME_UNARY = {"abs": "tf.abs({})", "neg": "tf.negative({})", "sign": "tf.sign({
 #: the other names torch has for them
 _ALSO = {"abs": ("absolute",), "neg": ("negative",), "sign": ("sgn",), "trunc": ("fix",), "asin": ("arcsin",),
          "acos": ("arccos",), "atan": ("arctan",), "asinh": ("arcsinh",), "acosh": ("arccosh",),
-         "atanh": ("arctanh",)}
+         "atanh": ("arctanh",), "atan2": ("arctan2",)}
 #: those ``torch.special`` has too (its functions are objects of their own: recorded under its name)
 _SPECIAL = ("erf", "erfc", "erfinv", "i0", "expm1", "log1p")
 
@@ -501,15 +503,21 @@ def unary_op(name: str, fmt: str | tuple[str, None], floating: bool) -> Callable
     return unary
 
 
+def _names(name: str) -> list[str]:
+    """The registered names of function ``name``: ``torch.<name>``, ``Tensor.<name>``, the same for its
+    other names, and ``torch.special.<name>`` for those torch.special has too."""
+    return [f"{p}.{n}" for n in (name, *_ALSO.get(name, ())) for p in ("torch", "Tensor")] + \
+        ([f"torch.special.{name}"] if name in _SPECIAL else [])
+
+
 for _table, _floats in ((_FLOAT_UNARY, True), (_SAME_UNARY, False)):
     for _name, _fmt in _table.items():
-        op(*[f"{p}.{n}" for n in (_name, *_ALSO.get(_name, ())) for p in ("torch", "Tensor")],
-           *([f"torch.special.{_name}"] if _name in _SPECIAL else []))(unary_op(_name, _fmt, _floats))
+        op(*_names(_name))(unary_op(_name, _fmt, _floats))
 
 
 @op("torch.positive", "Tensor.positive")
 def positive(input: Tensor) -> Tensor:  # noqa: A002
-    return make({"class": "copy", "from": input}, input.dims, dtype=input.dtype)
+    return cast(input, input.dtype, copy=True)
 
 
 def _predicate(fmt: str, on_integers: bool) -> Callable[..., Tensor]:
@@ -538,7 +546,6 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,  # 
         return positive(input)  # torch returns integers as they are
     if input.dtype is _dtype.bfloat16:
         raise UnsupportedOpError("nan_to_num of bfloat16 is not supported")
-    import numpy as np
     big = float(np.finfo(np.dtype(input.dtype.name)).max)
     values = [literal(v, input.dtype) for v in (nan, big if posinf is None else posinf,
                                                 -big if neginf is None else neginf)]
@@ -566,8 +573,7 @@ def _float_binary(fmt: str) -> Callable[..., Tensor]:
 
 
 for _name, _fmt in _FLOAT_BINARY.items():
-    op(f"torch.{_name}", f"Tensor.{_name}", *([f"torch.arctan2", "Tensor.arctan2"] if _name == "atan2" else []))(
-        _float_binary(_fmt))
+    op(*_names(_name))(_float_binary(_fmt))
 
 
 @op("torch.fmod", "Tensor.fmod")

@@ -114,9 +114,17 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any
     return _pointwise(input, target, reduction, weight, "l1_loss", lambda d: activation(d, "abs"))
 
 
-def _elementwise(input: Tensor, target: Tensor, dtype: _dtype.dtype, code: str) -> Tensor:  # noqa: A002
-    """An eval layer of ``code`` over ``x`` (the input) and ``t`` (the target), torch broadcasting."""
-    return compute(lambda x, t: f"(lambda x, t: {code})({x}, {t})", [input, target], [dtype, dtype], dtype)
+def _elementwise(dtype: _dtype.dtype, code: str, **operands: Any) -> Tensor:
+    """An eval layer of ``code`` over the ``operands`` (by their names in it), each in ``dtype``, with torch
+    broadcasting."""
+    names = list(operands)
+    return compute(lambda *terms: f"(lambda {', '.join(names)}: {code})({', '.join(terms)})", list(operands.values()),
+                   [dtype] * len(names), dtype)
+
+
+def _of_distance(code: str) -> Any:
+    """The error function (of ``d``, the absolute difference) of a pointwise loss, for `_pointwise`."""
+    return lambda diff: _elementwise(diff.dtype, f"(lambda d: {code})(tf.abs(diff))", diff=diff)
 
 
 @op("torch.nn.functional.smooth_l1_loss")
@@ -124,12 +132,11 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, redu
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``beta`` 0: the l1 loss)."""
     reduction = _reduction(size_average, reduce, reduction)
-    dtype = _floating(input, target, what="smooth_l1_loss")
     if beta == 0:
         return l1_loss(input, target, reduction=reduction)
     b = repr(float(beta))
-    return _reduce(_elementwise(input, target, dtype, f"(lambda d: tf.where(d < {b}, 0.5 * d * d / {b}, d - 0.5 * "
-                                                      f"{b}))(tf.abs(x - t))"), reduction)
+    return _pointwise(input, target, reduction, None, "smooth_l1_loss",
+                      _of_distance(f"tf.where(d < {b}, 0.5 * d * d / {b}, d - 0.5 * {b})"))
 
 
 @op("torch.nn.functional.huber_loss")
@@ -138,10 +145,9 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
     if weight is not None:
         raise UnsupportedOpError("huber_loss with a weight is not supported")
-    dtype = _floating(input, target, what="huber_loss")
     dl = repr(float(delta))
-    return _reduce(_elementwise(input, target, dtype, f"(lambda d: tf.where(d < {dl}, 0.5 * d * d, {dl} * (d - 0.5 * "
-                                                      f"{dl})))(tf.abs(x - t))"), _reduction(None, None, reduction))
+    return _pointwise(input, target, _reduction(None, None, reduction), None, "huber_loss",
+                      _of_distance(f"tf.where(d < {dl}, 0.5 * d * d, {dl} * (d - 0.5 * {dl}))"))
 
 
 def _weighted(loss: Tensor, weight: Tensor | None, reduction: str) -> Tensor:
@@ -157,8 +163,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     """``-(t log(x) + (1 - t) log(1 - x))``, each log at least -100 (as torch clamps it)."""
     reduction = _reduction(size_average, reduce, reduction)
     dtype = _floating(input, target, what="binary_cross_entropy")
-    loss = _elementwise(input, target, dtype, "-(t * tf.maximum(tf.math.log(x), -100.0) + (1.0 - t) * "
-                                              "tf.maximum(tf.math.log1p(-x), -100.0))")
+    loss = _elementwise(dtype, "-(t * tf.maximum(tf.math.log(x), -100.0) + (1.0 - t) * "
+                               "tf.maximum(tf.math.log1p(-x), -100.0))", x=input, t=target)
     return _weighted(loss, weight, reduction)
 
 
@@ -171,10 +177,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     dtype = _floating(input, target, what="binary_cross_entropy_with_logits")
     soft = "(tf.math.log1p(tf.exp(-tf.abs(x))) + tf.maximum(-x, 0.0))"
     if pos_weight is None:
-        loss = _elementwise(input, target, dtype, f"(1.0 - t) * x + {soft}")
+        loss = _elementwise(dtype, f"(1.0 - t) * x + {soft}", x=input, t=target)
     else:
-        loss = compute(lambda x, t, p: f"(lambda x, t, p: (1.0 - t) * x + (1.0 + (p - 1.0) * t) * {soft})"
-                                       f"({x}, {t}, {p})", [input, target, pos_weight], [dtype] * 3, dtype)
+        loss = _elementwise(dtype, f"(1.0 - t) * x + (1.0 + (p - 1.0) * t) * {soft}", x=input, t=target, p=pos_weight)
     return _weighted(loss, weight, reduction)
 
 

@@ -71,15 +71,26 @@ def _static(x: Tensor, axes: Sequence[int], what: str) -> None:
 # -- layer norm -----------------------------------------------------------------
 
 
+def _shape(normalized_shape: Any) -> tuple[int, ...]:
+    """A ``normalized_shape`` argument (an int or a sequence of them) as a tuple."""
+    return (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(map(int, normalized_shape))
+
+
+def _last_axes(input: Tensor, normalized_shape: Any, what: str) -> list[int]:  # noqa: A002
+    """The axes ``normalized_shape`` names, the input's last ones; static ones only."""
+    shape = list(_shape(normalized_shape))
+    axes = list(range(input.ndim - len(shape), input.ndim))
+    if not shape or axes[0] < 0 or [int(input.shape[a]) for a in axes] != shape:
+        raise ModelError(f"{what}: normalized_shape {shape} does not end the input shape {list(input.shape)}")
+    _static(input, axes, what)
+    return axes
+
+
 @op("torch.nn.functional.layer_norm", "torch.layer_norm")
 def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,  # noqa: A002
                bias: Tensor | None = None, eps: float = 1e-5, cudnn_enable: bool = True) -> Tensor:
     """Also ``torch.layer_norm`` (same arguments, plus ``cudnn_enable``)."""
-    shape = [int(n) for n in ([normalized_shape] if isinstance(normalized_shape, int) else normalized_shape)]
-    axes = list(range(input.ndim - len(shape), input.ndim))
-    if not shape or axes[0] < 0 or [int(input.shape[a]) for a in axes] != shape:
-        raise ModelError(f"layer_norm: normalized_shape {shape} does not end the input shape {list(input.shape)}")
-    _static(input, axes, "layer_norm")
+    axes = _last_axes(input, normalized_shape, "layer_norm")
     return _affine(_normalize(input, [input.dims[a] for a in axes], eps), weight, bias, axes)
 
 
@@ -90,7 +101,7 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True, device: Any = None, dtype: Any = None):
         super().__init__()
-        shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(map(int, normalized_shape))
+        shape = _shape(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
         self.weight = _param(*shape) if elementwise_affine else None
         self.bias = _param(*shape) if elementwise_affine and bias else None
@@ -113,11 +124,7 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
              eps: float | None = None) -> Tensor:
     """``x * rsqrt(mean(x ** 2) + eps) * weight`` over the last axes (``normalized_shape``); ``eps``
     by default the dtype's machine epsilon, as torch takes it."""
-    shape = [int(n) for n in ([normalized_shape] if isinstance(normalized_shape, int) else normalized_shape)]
-    axes = list(range(input.ndim - len(shape), input.ndim))
-    if not shape or axes[0] < 0 or [int(input.shape[a]) for a in axes] != shape:
-        raise ModelError(f"rms_norm: normalized_shape {shape} does not end the input shape {list(input.shape)}")
-    _static(input, axes, "rms_norm")
+    axes = _last_axes(input, normalized_shape, "rms_norm")
     if eps is None:
         eps = float(np.finfo(np.dtype(input.dtype.name)).eps)
     normalized = [input.dims[a] for a in axes]
@@ -134,7 +141,7 @@ class RMSNorm(Module):
     def __init__(self, normalized_shape: Any, eps: float | None = None, elementwise_affine: bool = True,
                  device: Any = None, dtype: Any = None):
         super().__init__()
-        shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(map(int, normalized_shape))
+        shape = _shape(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
         self.weight = _param(*shape) if elementwise_affine else None
         if not elementwise_affine:

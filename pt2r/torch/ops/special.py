@@ -21,7 +21,6 @@ from pt2r.torch.ops.elementwise import compute, float_dtype, literal, promote
 from pt2r.torch.ops.registry import op
 
 
-
 def _unary(input: Tensor, fmt: str) -> Tensor:  # noqa: A002
     """``fmt.format(x)`` with ``x`` the input in its float dtype (``fmt`` depends on the call)."""
     dtype = float_dtype(input.dtype)
