@@ -334,8 +334,8 @@ _BUILDING = {
     "broadcast": ("pt2r.torch.ops.build", "broadcast"), "fresh_dim": ("pt2r.torch.ops.build", "fresh_dim"),
     "raw_eval": ("pt2r.torch.ops.build", "raw_eval"), "raw_axes": ("pt2r.torch.ops.build", "raw_axes"),
     "eval_layer": ("pt2r.torch.ops.build", "eval_layer"), "ctx": ("pt2r.torch.ops.build", "ctx"),
-    "combine": ("pt2r.torch.ops.elementwise", "combine"), "operand": ("pt2r.torch.ops.elementwise", "operand"),
-    "activation": ("pt2r.torch.ops.elementwise", "activation"),
+    "combine": ("pt2r.torch.ops.build", "combine"), "operand": ("pt2r.torch.ops.build", "operand"),
+    "activation": ("pt2r.torch.ops.build", "activation"),
     "registry": ("pt2r.torch.ops.registry", None),
 }
 

@@ -33,8 +33,7 @@ def test_draws_follow_the_input(tmp_path):
 def test_wrong_range_is_found(tmp_path):
     """A draw outside PyTorch's range fails its call's check, named in the report."""
     from pt2r.torch import _dtype
-    from pt2r.torch.ops.build import ctx, make
-    from pt2r.torch.ops.creation import size_dims
+    from pt2r.torch.ops.build import ctx, make, size_dims
 
     def wrong(low, high, size, **kwargs):  # draws from a range 5 wider than it says
         dims = size_dims((size,))

@@ -17,9 +17,8 @@ from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.dims import canonical
-from pt2r.torch.ops import indexing
-from pt2r.torch.ops.build import ctx, eval_layer, raw_axes, raw_eval
-from pt2r.torch.ops.elementwise import compute, masked_fill
+from pt2r.torch.ops.build import advanced_setitem, compute, ctx, eval_layer, is_advanced, raw_axes, raw_eval
+from pt2r.torch.ops.elementwise import masked_fill
 from pt2r.torch.ops.registry import op
 from pt2r.torch.ops.shape import getitem
 
@@ -52,8 +51,8 @@ def setitem(x: Tensor, index: Any, value: Any) -> Tensor:
     the indexed part, then the slices without a step)."""
     if not isinstance(value, (Tensor, numbers.Number)):
         raise UnsupportedOpError(f"assigning a {type(value).__name__} into a tensor is not supported")
-    if indexing.is_advanced(index):
-        return indexing.setitem(x, index, value)
+    if is_advanced(index):
+        return advanced_setitem(x, index, value)
     if isinstance(index, Tensor):
         if index.dtype is not _dtype.bool:
             raise UnsupportedOpError("indexing with a tensor that is not a bool mask is not supported")

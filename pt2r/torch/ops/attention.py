@@ -1,7 +1,7 @@
 """Attention: ``F.scaled_dot_product_attention``, ``nn.MultiheadAttention`` and
 ``F.multi_head_attention_forward`` (the function behind the module; `multi_head` is both).
 
-Both are one computation, `attend`: scores ``q @ k^T`` by `linear.contract`,
+Both are one computation, `attend`: scores ``q @ k^T`` by `build.contract`,
 scaled and with the masks added as biases (a float mask as it is, ``-inf``
 where a bool mask forbids, a causal mask from positions) in one ``eval``
 layer, a softmax over the key axis (`activation.softmax`), and the weights
@@ -31,11 +31,9 @@ from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
 from pt2r.torch.ops.activation import softmax
-from pt2r.torch.ops.build import aux_name, ctx, eval_layer, make, sizes
-from pt2r.torch.ops.linear import Linear, contract, linear, retag
-from pt2r.torch.ops.reduce import reduce_layer
+from pt2r.torch.ops.build import aux_name, contract, ctx, eval_layer, make, reduce_layer, retag, sizes, slice_axis
+from pt2r.torch.ops.linear import Linear, linear
 from pt2r.torch.ops.registry import module, op
-from pt2r.torch.ops.shape import slice_axis
 from pt2r.torch.ops.view import unflatten
 from pt2r.torch.values import static_dims
 

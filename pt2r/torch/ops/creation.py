@@ -28,10 +28,11 @@ from pt2r.calls import DISPATCHED_INITIALISERS, EXTERNAL
 from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
-from pt2r.torch.ops.build import LayerRef, cast_layer, ctx, eval_layer, make
-from pt2r.torch.ops.elementwise import scalar_dtype, cast, compute, literal, size_scalar
+from pt2r.torch.ops.build import (
+    LayerRef, as_size, cast, cast_layer, compute, ctx, dims_of_sizes, drawn, eval_layer, fresh_dim, literal, make,
+    retag, scalar_dtype, size_arg, size_scalar)
 from pt2r.torch.ops.registry import op
-from pt2r.torch.values import static_dims, value_tensor
+from pt2r.torch.values import value_tensor
 
 
 @op(*sorted(EXTERNAL))
@@ -50,34 +51,6 @@ def init_(tensor: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 # -- helpers ------------------------------------------------------------------------
 
 
-def _size(value: Any) -> Any:
-    """A 0-dim tensor holding a dynamic size (``lengths.max()``) as that size; anything else as it is."""
-    return value.as_size() if isinstance(value, Tensor) else value
-
-
-def _sizes(size: tuple) -> list[int]:
-    """``zeros(2, t)`` and ``zeros((2, t))`` alike."""
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    size = tuple(_size(n) for n in size)
-    for n in size:
-        if not isinstance(n, int):
-            raise UnsupportedOpError(f"a size of type {type(n).__name__} is not supported (only ints and x.shape "
-                                     "sizes)")
-    return list(size)
-
-
-def _dims(sizes: Sequence[int]) -> list:
-    """RETURNN dims for sizes: a dynamic size is its dim, a static one a new static dim."""
-    static = static_dims([int(n) for n in sizes], ctx().layer_name_for())
-    return [n.dim if isinstance(n, SizeValue) else d for n, d in zip(sizes, static)]
-
-
-def size_dims(size: tuple) -> list:
-    """The dims of a torch size argument (``zeros(2, t)``, ``zeros((2, t))``): a dynamic size stays its dim."""
-    return _dims(_sizes(size))
-
-
 def _finite_number(value: Any) -> bool:
     return isinstance(value, (bool, int, float)) and not isinstance(value, SizeValue) and math.isfinite(value)
 
@@ -94,7 +67,7 @@ def filled(sizes: Sequence[int], value: Any, dtype: _dtype.dtype) -> Tensor:
     value that is no finite Python number (``-inf``, a dynamic size), zeros filled with it."""
     if dtype.is_complex:
         raise UnsupportedOpError("complex tensors are not supported")
-    dims = _dims(sizes)
+    dims = dims_of_sizes(sizes)
     if any(d.dimension is None and d in dims[:i] for i, d in enumerate(dims)):
         return _filled_square(sizes, dims, value, dtype)
     number = value if _finite_number(value) else 0
@@ -110,9 +83,6 @@ def filled(sizes: Sequence[int], value: Any, dtype: _dtype.dtype) -> Tensor:
 def _filled_square(sizes: Sequence[int], dims: list, value: Any, dtype: _dtype.dtype) -> Tensor:
     """``filled`` with a dynamic size twice (``torch.ones(t, t)``, a square mask): the second axis gets a
     fresh dim, which takes the first one's lengths from a retagged copy of a tensor over it."""
-    from pt2r.torch.ops.build import fresh_dim
-    from pt2r.torch.ops.linear import retag
-
     first = [i for i, d in enumerate(dims) if d not in dims[:i]]
     base = filled([sizes[i] for i in first], value, dtype)  # the axes of distinct dims, in order
     sources, out = [base], []
@@ -141,17 +111,17 @@ def _fill_dtype(value: Any, dtype: _dtype.dtype | None) -> _dtype.dtype:
 
 @op("torch.zeros")
 def zeros(*size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:
-    return filled(_sizes(size), 0, dtype or _dtype.float32)
+    return filled(size_arg(size), 0, dtype or _dtype.float32)
 
 
 @op("torch.ones")
 def ones(*size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:
-    return filled(_sizes(size), 1, dtype or _dtype.float32)
+    return filled(size_arg(size), 1, dtype or _dtype.float32)
 
 
 @op("torch.full")
 def full(size: Any, fill_value: Any, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:
-    out = filled(_sizes((size,)), fill_value, _fill_dtype(fill_value, dtype))
+    out = filled(size_arg((size,)), fill_value, _fill_dtype(fill_value, dtype))
     if isinstance(fill_value, SizeValue):  # ``torch.full((b,), t)``: lengths whose maximum is the size
         out.size_of = fill_value.dim
     return out
@@ -159,18 +129,18 @@ def full(size: Any, fill_value: Any, *, dtype: _dtype.dtype | None = None, **kwa
 
 @op("Tensor.new_zeros")
 def new_zeros(input: Tensor, *size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
-    return filled(_sizes(size), 0, dtype or input.dtype)
+    return filled(size_arg(size), 0, dtype or input.dtype)
 
 
 @op("Tensor.new_ones")
 def new_ones(input: Tensor, *size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
-    return filled(_sizes(size), 1, dtype or input.dtype)
+    return filled(size_arg(size), 1, dtype or input.dtype)
 
 
 @op("Tensor.new_full")
 def new_full(input: Tensor, size: Any, fill_value: Any, *, dtype: _dtype.dtype | None = None,  # noqa: A002
              **kwargs: Any) -> Tensor:
-    return filled(_sizes((size,)), fill_value, dtype or input.dtype)
+    return filled(size_arg((size,)), fill_value, dtype or input.dtype)
 
 
 @op("torch.empty")
@@ -179,26 +149,19 @@ def empty(*size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tenso
     the replay takes the recorded output; with a dynamic size the net gives zeros. The content is
     undefined (model code overwrites it), so it is checked like a random draw (`Backend.drawn`): its
     shape only, and later calls see the memory torch handed out."""
-    return drawn(filled(_sizes(size), 0, dtype or _dtype.float32))
+    return drawn(filled(size_arg(size), 0, dtype or _dtype.float32))
 
 
 @op("Tensor.new_empty")
 def new_empty(input: Tensor, *size: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
     """As `empty`, of ``input``'s dtype by default."""
-    return drawn(filled(_sizes(size), 0, dtype or input.dtype))
+    return drawn(filled(size_arg(size), 0, dtype or input.dtype))
 
 
 @op("torch.empty_like")
 def empty_like(input: Tensor, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:  # noqa: A002
     """As `empty`, shaped like ``input``."""
     return drawn(_fill_like(input, 0, dtype or input.dtype))
-
-
-def drawn(out: Tensor, low: float | None = None, high: float | None = None) -> Tensor:
-    """``out``, the op's result, registered as drawn by the net (`Backend.drawn`: random, or undefined
-    memory), its values within [low, high] where given."""
-    ctx().drawn(out, low, high)
-    return out
 
 
 @op("torch.zeros_like")
@@ -243,7 +206,7 @@ def arange(*args: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tens
         bounds["end"] = args[0]
     else:
         bounds.update(zip(("start", "end", "step"), args))
-    start, end, step = (_size(v) for v in (bounds.get("start", 0), bounds["end"], bounds.get("step", 1)))
+    start, end, step = (as_size(v) for v in (bounds.get("start", 0), bounds["end"], bounds.get("step", 1)))
     for value in (start, end, step):
         if isinstance(value, Tensor):
             raise UnsupportedOpError("arange with tensor bounds that are no dynamic size (a data-dependent "
@@ -291,7 +254,7 @@ def _from_data(data: Any, dtype: _dtype.dtype | None) -> Tensor:
                 i += 1
             else:
                 terms.append(literal(p, dtype))
-        dims = _dims([len(parts)])
+        dims = dims_of_sizes([len(parts)])
         return eval_layer(f"tf.stack([{', '.join(terms)}])", sources, dims, dtype, raw_dims=dims)
     raise UnsupportedOpError(f"torch.tensor of {type(data).__name__} holding dynamic values is not supported "
                              f"(only a size, a flat list of sizes and numbers, or a tensor)")

@@ -4,224 +4,32 @@ clamp, where / masked_fill, casts.
 
 Each op is one ``eval`` layer computing what torch computes: operands are
 broadcast as torch does (`build.broadcast`) and cast to the dtype torch
-promotes to (`promote`, torch's rules for dimensioned tensors, 0-dim tensors
+promotes to (`build.promote`, torch's rules for dimensioned tensors, 0-dim tensors
 and Python scalars). Python scalars become TF constants; a dynamic size used
 as a scalar (``x / t`` with ``t = x.shape[2]``) becomes a layer holding its
-value at run time (`size_scalar`), so the exported net stays dynamic.
+value at run time (`build.size_scalar`), so the exported net stays dynamic.
 Operands whose batch axes are merged with other axes by different views are
-computed on the merged axes' parts (`_split_batch_merges`).
+computed on the merged axes' parts (`build.broadcasting`).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
 from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
-from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch._tensor import device as _device
-from pt2r.torch.ops.build import broadcast, cast_layer, ctx, eval_layer, make, raw_axes, raw_eval
-from pt2r.torch.ops import view
+from pt2r.torch.ops.build import (
+    activation, broadcasting, cast, combine, compute, dtype_category, float_dtype, literal, make, operand, promote,
+    raw_axes, raw_eval)
 from pt2r.torch.ops.registry import op
-from pt2r.torch.ops.shape import dim_value, insert, merged_batch, new_dim
-
-# -- dtype promotion (torch's c10 ResultTypeState) ----------------------------
-
-_INTS = (_dtype.uint8, _dtype.int8, _dtype.int16, _dtype.int32, _dtype.int64)
-
-
-def _category(dt: _dtype.dtype) -> int:
-    return 0 if dt is _dtype.bool else 1 if dt in _INTS else 3 if dt.is_complex else 2
-
-
-def promote_types(a: _dtype.dtype, b: _dtype.dtype) -> _dtype.dtype:
-    """``torch.promote_types``."""
-    if a is b or b is _dtype.bool:
-        return a
-    if a is _dtype.bool:
-        return b
-    ca, cb = _category(a), _category(b)
-    if ca != cb:
-        return a if ca > cb else b
-    if ca == 2 and {a, b} == {_dtype.float16, _dtype.bfloat16}:
-        return _dtype.float32
-    if ca == 1 and _dtype.uint8 in (a, b):  # unsigned with signed: a signed type holding both
-        other = b if a is _dtype.uint8 else a
-        return _dtype.int16 if other is _dtype.int8 else other
-    return a if a.itemsize >= b.itemsize else b
-
-
-def scalar_dtype(value: Any) -> _dtype.dtype:
-    if isinstance(value, bool):
-        return _dtype.bool
-    if isinstance(value, int):
-        return _dtype.int64
-    if isinstance(value, float):
-        return _dtype.float32  # torch's default dtype
-    if isinstance(value, complex):
-        return _dtype.complex64
-    raise TypeError(f"expected a tensor or a Python number, got {type(value).__name__}")
-
-
-def _combine(higher: _dtype.dtype | None, lower: _dtype.dtype | None) -> _dtype.dtype | None:
-    """A lower tier (0-dim tensors, then Python scalars) only counts if of a higher category."""
-    if higher is None or lower is None:
-        return higher or lower
-    if _category(higher) >= 2 and _category(higher) >= _category(lower):
-        return higher
-    if higher is _dtype.bool or _category(lower) > _category(higher):
-        return promote_types(higher, lower)
-    return higher
-
-
-def promote(*operands: Any) -> _dtype.dtype:
-    """The dtype torch computes ``operands`` in (``None`` operands are skipped)."""
-    tiers: list[_dtype.dtype | None] = [None, None, None]  # dimensioned, 0-dim, Python scalars
-    for o in operands:
-        if o is None:
-            continue
-        tier, dt = (0 if o.ndim else 1, o.dtype) if isinstance(o, Tensor) else (2, scalar_dtype(o))
-        tiers[tier] = dt if tiers[tier] is None else promote_types(tiers[tier], dt)
-    result = _combine(tiers[0], _combine(tiers[1], tiers[2]))
-    if result is None:
-        raise TypeError("no operand to promote")
-    return result
-
-
-def float_dtype(dt: _dtype.dtype) -> _dtype.dtype:
-    """The dtype of a float-valued op (``exp``, true division) on ``dt``."""
-    return dt if dt.is_floating_point or dt.is_complex else _dtype.float32
 
 
 # -- building eval layers -------------------------------------------------------
-
-
-def literal(value: Any, dt: _dtype.dtype) -> str:
-    """A Python scalar as a TF constant of ``dt``, converted as torch converts it (ints truncate)."""
-    if isinstance(value, complex) or dt.is_complex:
-        raise UnsupportedOpError("complex scalars are not supported")
-    if dt is _dtype.bool:
-        text = repr(bool(value))
-    elif not dt.is_floating_point:
-        text = repr(int(value))
-    else:
-        value = float(value)
-        text = repr(value) if math.isfinite(value) else f"float({str(value)!r})"
-    return f"tf.constant({text}, dtype={dt.name!r})"
-
-
-def size_scalar(size: SizeValue) -> Tensor:
-    """A 0-dim layer holding a dynamic size at run time: the padded size (the max over the batch).
-
-    Built once per dim and replay (``length`` of the input's batch / sequence lengths)."""
-    context = ctx()
-    cache = context.memo("elementwise.sizes")  # dim -> size layer
-    if size.dim not in cache:
-        name = context.layer_name_for() + ".size"
-        layer = context.add_layer({"class": "length", "from": "data", "axis": size.dim, "dtype": "int32"}, name=name)
-        length = Tensor(list(layer.output.dims), _dtype.int32, layer=layer)
-        if length.dims:  # per sequence
-            length = make({"class": "reduce", "from": length, "mode": "max", "axis": list(length.dims)}, [],
-                          dtype=_dtype.int32, name=name)
-        length.size_of = size.dim
-        cache[size.dim] = length
-    return cache[size.dim]
-
-
-def _split_batch_merges(tensors: Sequence[Tensor]) -> tuple[list[Tensor], int, int] | None:
-    """Operands holding different batch dims merged from the same sizes (``a.view(b * h, t)`` and
-    ``c.view(b * h, t)``: RETURNN gives each merge a batch dim of its own, and cannot line two of them
-    up), split into their parts at that axis (``(b, h, t)``), which broadcasting then identifies; with the
-    axis' position from the right and its number of parts. None where no two merged batch dims differ."""
-    found = [(t, i) for t in tensors for i, d in enumerate(t.dims) if d.is_batch_dim() and merged_batch(d)]
-    if len({id(t.dims[i]) for t, i in found}) < 2:
-        return None
-    positions = {t.ndim - i for t, i in found}
-    layouts = {tuple(dim_value(m) for m in merged_batch(t.dims[i])) for t, i in found}
-    if len(positions) != 1 or len(layouts) != 1:
-        raise UnsupportedOpError("an elementwise op on tensors whose batch axes are merged with other axes "
-                                 "differently is not supported")
-    from_right, n = positions.pop(), len(layouts.pop())
-    parts = []
-    for t in tensors:
-        axis = t.ndim - from_right
-        if axis < 0:
-            parts.append(t)
-        elif t.dims[axis].is_batch_dim() and merged_batch(t.dims[axis]):
-            parts.append(view.split_axis(t, axis, merged_batch(t.dims[axis])))
-        elif t.dims[axis].dimension == 1:  # broadcast over the merged axis: over each part
-            for _ in range(n - 1):
-                t = insert(t, axis, new_dim(1, "unmerged"))
-            parts.append(t)
-        else:
-            raise UnsupportedOpError("an elementwise op on a tensor whose batch axis is merged with other axes and "
-                                     "one whose axis there is not is not supported")
-    return parts, from_right, n
-
-
-def _broadcasting(args: Sequence[Any], build: Callable[[list[Any], list], Tensor]) -> Tensor:
-    """``build(args, dims)`` with the tensors among ``args`` broadcast as torch does (their merged
-    batch axes split first, see `_split_batch_merges`) and ``dims`` the result's, in torch order."""
-    split = _split_batch_merges([a for a in args if isinstance(a, Tensor)])
-    if split is not None:  # computed on the merged axes' parts, merged again
-        parts, from_right, n = split
-        it = iter(parts)
-        out = _broadcasting([next(it) if isinstance(a, Tensor) else a for a in args], build)
-        start = out.ndim - from_right - (n - 1)
-        return view.merge_axes(out, start, start + n)
-    tensors, dims = broadcast(*[a for a in args if isinstance(a, Tensor)])
-    adjusted = iter(tensors)
-    return build([next(adjusted) if isinstance(a, Tensor) else a for a in args], dims)
-
-
-def compute(expr: Callable[..., str], args: Sequence[Any], casts: Sequence[_dtype.dtype | None],
-            dtype: _dtype.dtype) -> Tensor:
-    """An eval layer ``expr(*terms)`` with torch broadcasting, its result of ``dtype``: for what
-    RETURNN has no layer for (`combine` is RETURNN's own layer for the common binary ops).
-
-    ``args`` are tensors, dynamic sizes or Python scalars; term i is arg i cast to ``casts[i]``
-    (``None``: a tensor as it is).
-    """
-    def build(items: list[Any], dims: list) -> Tensor:
-        sources: list[Tensor] = []
-        terms = []
-        for arg, cast in zip(items, casts):
-            if isinstance(arg, Tensor):
-                term = f"source({len(sources)})"
-                sources.append(arg)
-                terms.append(term if cast is None or cast is arg.dtype else f"tf.cast({term}, {cast.name!r})")
-            else:
-                terms.append(literal(arg, cast or scalar_dtype(arg)))
-        return eval_layer(expr(*terms), sources, dims, dtype, allow_broadcast_all_sources=True)
-    return _broadcasting([size_scalar(a) if isinstance(a, SizeValue) else a for a in args], build)
-
-
-def operand(value: Any, dtype: _dtype.dtype) -> Tensor:
-    """``value`` (a tensor, dynamic size or Python number) as a tensor of ``dtype``: a number is a
-    ``constant`` layer, another dtype a ``cast`` layer."""
-    if isinstance(value, SizeValue):
-        value = size_scalar(value)
-    if isinstance(value, complex) or dtype.is_complex:
-        raise UnsupportedOpError("complex numbers are not supported")
-    if not isinstance(value, Tensor):
-        number = bool(value) if dtype is _dtype.bool else float(value) if dtype.is_floating_point else int(value)
-        return make({"class": "constant", "value": number, "dtype": dtype.name}, [], dtype=dtype,
-                    name=ctx().layer_name_for() + ".const")
-    return cast_layer(value, dtype)
-
-
-def combine(kind: str, args: Sequence[Any], dtype: _dtype.dtype, *, layer: str = "combine") -> Tensor:
-    """RETURNN's ``combine`` layer (or ``compare``: ``layer="compare"``) of kind ``kind`` (a
-    ``tf.math`` function name) over ``args`` (tensors, dynamic sizes, numbers), each taken
-    as ``dtype``, with torch broadcasting."""
-    tensors = [operand(a, dtype) for a in args]
-    out = _dtype.bool if layer == "compare" else dtype
-    return _broadcasting(tensors, lambda items, dims: make(
-        {"class": layer, "kind": kind, "from": items, "allow_broadcast_all_sources": True}, dims, dtype=out))
 
 
 def _binary(a: Any, b: Any, fmt: str, *, dtype: _dtype.dtype | None = None,
@@ -415,7 +223,7 @@ def _bitwise(kind: str) -> Callable[..., Tensor]:
         dtype = promote(input, other)
         if dtype is _dtype.bool:
             return _logical(kind)(input, other)
-        if _category(dtype) != 1:
+        if dtype_category(dtype) != 1:
             raise ModelError(f"bitwise {kind} of {dtype} is not supported")
         return _binary(input, other, f"tf.bitwise.bitwise_{kind}({{}}, {{}})")  # RETURNN: no bitwise kinds
     return bitwise
@@ -437,7 +245,7 @@ def logical_not(input: Tensor) -> Tensor:  # noqa: A002
 def invert(input: Tensor) -> Tensor:  # noqa: A002
     if input.dtype is _dtype.bool:
         return logical_not(input)
-    if _category(input.dtype) != 1:
+    if dtype_category(input.dtype) != 1:
         raise ModelError(f"~ of {input.dtype} is not supported")
     return compute(lambda x: f"tf.bitwise.invert({x})", [input], [None], input.dtype)
 
@@ -474,11 +282,6 @@ _ACTIVATIONS = {"exp": "exp", "log": "log", "sqrt": "sqrt", "rsqrt": "rsqrt", "l
                 **{name: name for name in ("tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh",
                                            "erf", "erfc", "erfinv", "lgamma", "digamma")},
                 "i0": "bessel_i0"}
-
-
-def activation(x: Tensor, name: str) -> Tensor:
-    """RETURNN's ``activation`` layer: function ``name`` (as RETURNN resolves it) of ``x``."""
-    return make({"class": "activation", "from": x, "activation": name}, x.dims, dtype=x.dtype)
 
 
 def unary_op(name: str, fmt: str | tuple[str, None], floating: bool) -> Callable[..., Tensor]:
@@ -651,7 +454,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Tensor:  #
 def _switch(condition: Any, true: Any, false: Any, dtype: _dtype.dtype) -> Tensor:
     """RETURNN's ``switch`` layer, with torch broadcasting: ``true`` where ``condition``, else ``false``."""
     args = [operand(condition, _dtype.bool), operand(true, dtype), operand(false, dtype)]
-    return _broadcasting(args, lambda items, dims: make(
+    return broadcasting(args, lambda items, dims: make(
         {"class": "switch", "condition": items[0], "true_from": items[1], "false_from": items[2]}, dims, dtype=dtype))
 
 
@@ -669,19 +472,6 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A00
 
 
 # -- casts ------------------------------------------------------------------------------
-
-
-def cast(input: Tensor, dtype: _dtype.dtype, *, copy: bool = False) -> Tensor:
-    """``input`` as ``dtype``; the tensor itself when it already is (torch returns ``self`` too)."""
-    if dtype is input.dtype and not copy:
-        return input
-    if dtype.is_complex or input.dtype.is_complex:
-        raise UnsupportedOpError("casts to or from complex dtypes are not supported")
-    if dtype is input.dtype:  # a copy: a tensor of its own (in-place ops on it rebind it alone)
-        out = make({"class": "copy", "from": input}, input.dims, dtype=dtype)
-    else:
-        out = operand(input, dtype)
-    return out.sizes_from(input) if (dtype is _dtype.bool) == (input.dtype is _dtype.bool) else out
 
 
 _CASTS = {"float": _dtype.float32, "double": _dtype.float64, "half": _dtype.float16, "long": _dtype.int64,

@@ -1,6 +1,6 @@
 """Linear and products: nn.Linear, F.linear, matmul / ``@``, mm, mv, bmm, dot, outer, addmm, baddbmm, einsum.
 
-All of them are one contraction (`contract`, einsum-like labels per operand)
+All of them are one contraction (`build.contract`, einsum-like labels per operand)
 built from RETURNN's ``dot`` layer, with the weight as a layer so parameters
 come from the trace. RETURNN pairs axes by dim tag, so the builder first
 retags one operand (the parameter, if one is not yet in the net): a contracted
@@ -20,143 +20,14 @@ import string
 import sys
 from typing import Any, Sequence
 
-from returnn.tensor import Dim
-
 from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
 from pt2r.torch.ops.build import (
-    aux_name, broadcast, cast_layer, eval_layer, fresh_dim, make, result_dtype, scalar_literal, sizes, unify)
-from pt2r.torch.ops.reduce import expand_dims, reduce_layer
+    Labels, aux_name, broadcast, contract, eval_layer, make, result_dtype, scalar_literal, unify)
 from pt2r.torch.ops.registry import module, op
 from pt2r.torch.values import static_dims
-
-Labels = list[str]
-
-
-def retag(x: Tensor, targets: Sequence[Dim], name: str | None = None) -> Tensor:
-    """``x`` with dims ``targets`` (same sizes), by one ``reinterpret_data`` layer whose renames are
-    ordered so that no intermediate has a dim twice."""
-    targets = list(targets)
-    pending = {i: t for i, (d, t) in enumerate(zip(x.dims, targets)) if d != t}
-    if not pending:
-        return x
-    for i, t in pending.items():
-        if x.dims[i].dimension != t.dimension:
-            raise UnsupportedOpError(f"identifying axis {x.dims[i]} with {t} (a static and a dynamic axis) is not "
-                                     "supported")
-    if x._layer is None:  # not in the net yet: its (static) dims are free to choose
-        x.dims = tuple(targets)
-        return x
-    current, pairs = list(x.dims), []
-    while pending:
-        ready = [i for i, t in pending.items() if t not in current]
-        if not ready:
-            raise UnsupportedOpError("a product that swaps two axes of one operand is not supported")
-        for i in ready:
-            pairs.append((current[i], pending[i]))
-            current[i] = pending.pop(i)
-    return make({"class": "reinterpret_data", "from": x, "set_dim_tags": pairs}, targets, dtype=x.dtype,
-                name=name or aux_name("retag"))
-
-
-def _squeeze(x: Tensor, labels: Labels, drop: Sequence[str]) -> tuple[Tensor, Labels]:
-    if not drop:
-        return x, labels
-    keep = [i for i, l in enumerate(labels) if l not in drop]
-    dims = [x.dims[i] for i, l in enumerate(labels) if l in drop]
-    x = make({"class": "squeeze", "from": x, "axis": dims}, [x.dims[i] for i in keep], dtype=x.dtype,
-             name=aux_name("squeeze"))
-    return x, [labels[i] for i in keep]
-
-
-def _sum_out(x: Tensor, labels: Labels, drop: Sequence[str], name: str | None) -> tuple[Tensor, Labels]:
-    """Sum over the axes labelled ``drop`` (padding frames included)."""
-    if not drop:
-        return x, labels
-    axes = [i for i, l in enumerate(labels) if l in drop]
-    return reduce_layer(x, "sum", axes, name=name), [l for l in labels if l not in drop]
-
-
-def _contract2(a: Tensor, la: Labels, b: Tensor, lb: Labels, keep: set[str],
-               name: str | None) -> tuple[Tensor, Labels]:
-    """``a`` and ``b`` contracted over their common labels not in ``keep``, by a ``dot`` layer named
-    ``name``; returns the result and its labels."""
-    if a._layer is None and b._layer is not None:  # the operand in the net keeps its dims (e.g. time)
-        a, la, b, lb = b, lb, a, la
-    size_a, size_b = dict(zip(la, sizes(a))), dict(zip(lb, sizes(b)))
-    for label in set(la) & set(lb):  # size-1 broadcasting: the size-1 side drops its axis
-        if size_a[label] != size_b[label] and 1 not in (size_a[label], size_b[label]):
-            raise ModelError(f"sizes {size_a[label]} and {size_b[label]} of a contracted or shared axis differ")
-    a, la = _squeeze(a, la, [l for l in la if l in size_b and size_a[l] == 1 != size_b[l]])
-    b, lb = _squeeze(b, lb, [l for l in lb if l in size_a and size_b[l] == 1 != size_a[l]])
-    a, la = _sum_out(a, la, [l for l in la if l not in lb and l not in keep], aux_name("sum"))
-    b, lb = _sum_out(b, lb, [l for l in lb if l not in la and l not in keep], aux_name("sum"))
-    dtype = result_dtype(a, b)
-    a, b = cast_layer(a, dtype, aux_name("cast")), cast_layer(b, dtype, aux_name("cast"))
-    if b is a:
-        b.layer  # noqa: B018  (one tensor on both sides: in the net first, so retagging b leaves a alone)
-    dim_a = dict(zip(la, a.dims))
-    b = retag(b, [dim_a[l] if l in dim_a else (fresh_dim(d) if d in a.dims else d) for l, d in zip(lb, b.dims)])
-    contracted = [l for l in la if l in lb and l not in keep]
-    reduce = [dim_a[l] for l in contracted]
-    labels = [l for l in la if l not in contracted] + [l for l in lb if l not in la]
-    dims = [dim_a[l] if l in dim_a else b.dims[lb.index(l)] for l in labels]
-    var1 = [dim_a[l] for l in la if l not in lb]
-    var2 = [d for l, d in zip(lb, b.dims) if l not in la]
-    if not reduce:  # an outer or elementwise product: contract a size-1 axis added to both
-        one = Dim(1, name="outer")
-        a, b = expand_dims(a, one, name=aux_name("outer")), expand_dims(b, one, name=aux_name("outer"))
-        reduce = [one]
-    out = make({"class": "dot", "from": [a, b], "reduce": reduce, "var1": var1, "var2": var2,
-                "add_var2_if_empty": False, "use_mask": False}, dims, dtype=dtype, name=name)
-    return out, labels
-
-
-def _diagonal(x: Tensor, labels: Labels) -> tuple[Tensor, Labels]:
-    """``x`` with every label it has more than once taken once: the diagonal of those axes (einsum
-    ``bii->bi``). Two axes at a time: ``x`` times an identity mask (``range_in_axis`` of each axis,
-    compared), summed over the second axis by a ``dot`` layer keeping the first."""
-    labels = list(labels)
-    while len(set(labels)) != len(labels):
-        label = next(l for l in labels if labels.count(l) > 1)
-        p = labels.index(label)
-        q = labels.index(label, p + 1)
-        size_p, size_q = sizes(x)[p], sizes(x)[q]
-        if size_p != size_q:
-            raise ModelError(f"einsum(): subscript {label} is repeated for an operand but the sizes don't match, "
-                             f"{size_p} != {size_q}")
-        dim_p, dim_q = x.dims[p], x.dims[q]
-        positions = [make({"class": "range_in_axis", "from": x, "axis": d}, [d], name=aux_name("diagonal_positions"))
-                     for d in (dim_p, dim_q)]
-        eye = make({"class": "compare", "from": positions, "kind": "equal", "allow_broadcast_all_sources": True},
-                   [dim_p, dim_q], dtype=_dtype.bool, name=aux_name("diagonal_mask"))
-        eye = cast_layer(eye, x.dtype, aux_name("cast"))
-        other = f"{label}#{q}"  # the second axis, summed over (no einsum label has a '#')
-        labels[q] = other
-        x, labels = _contract2(x, labels, eye, [label, other], set(labels) - {other}, aux_name("diagonal"))
-    return x, labels
-
-
-def contract(operands: Sequence[Tensor], labels: Sequence[Labels], out: Labels, name: str | None = None) -> Tensor:
-    """Einsum of ``operands`` (each with one label per axis) to the axes labelled ``out``; the
-    result's layer is named ``name`` (default: the call's name). A label repeated on one operand
-    takes that operand's diagonal."""
-    for x, ls in zip(operands, labels):
-        if len(ls) != x.ndim:
-            raise ModelError(f"{len(ls)} indices for a {x.ndim}-d operand")
-    operands, labels = zip(*[_diagonal(x, ls) for x, ls in zip(operands, labels)])
-    last = len(operands) - 1
-    result, current = _sum_out(operands[0], list(labels[0]),
-                               [l for l in labels[0] if l not in out and not any(l in o for o in labels[1:])],
-                               name if last == 0 else aux_name("sum"))
-    for k in range(1, len(operands)):
-        keep = set(out).union(*labels[k + 1:])
-        result, current = _contract2(result, current, operands[k], list(labels[k]), keep,
-                                     name if k == last else aux_name(f"dot{k}"))
-    dims = [result.dims[current.index(l)] for l in out]
-    return Tensor(dims, result.dtype, layer=result.layer)  # only the axis order differs
 
 
 # -- linear --------------------------------------------------------------------------------------

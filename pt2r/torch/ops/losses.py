@@ -21,12 +21,10 @@ from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.nn.module import Module
 from pt2r.torch.ops import activation as _activations
-from pt2r.torch.ops.build import aux_name, broadcast, eval_layer, make, raw_axes, unify
-from pt2r.torch.ops.elementwise import activation, combine, compute, operand, promote
-from pt2r.torch.ops.reduce import reduce_layer
+from pt2r.torch.ops.build import (
+    activation, aux_name, broadcast, combine, compute, eval_layer, make, norm_axis, norm_layers, operand, promote,
+    raw_axes, reduce_layer, unify)
 from pt2r.torch.ops.registry import module, op
-from pt2r.torch.ops.scans import norm_layers
-from pt2r.torch.ops.shape import norm_axis
 
 # -- helpers ----------------------------------------------------------------------------------------
 

@@ -19,8 +19,7 @@ from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
-from pt2r.torch.ops.build import ctx, eval_layer, make, unify
-from pt2r.torch.ops.elementwise import activation, combine
+from pt2r.torch.ops.build import activation, combine, ctx, eval_layer, make, unify
 from pt2r.torch.ops.registry import module, op
 from pt2r.torch.values import rebind_in_place, static_dims
 

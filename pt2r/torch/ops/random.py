@@ -17,9 +17,7 @@ from pt2r.calls import RANDOM_OPS
 from pt2r.errors import UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
-from pt2r.torch.ops.build import LayerRef, ctx, make
-from pt2r.torch.ops.creation import drawn, size_dims
-from pt2r.torch.ops.elementwise import cast, combine
+from pt2r.torch.ops.build import LayerRef, cast, combine, ctx, drawn, make, size_dims
 from pt2r.torch.ops.registry import op
 
 

@@ -24,10 +24,9 @@ from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
-from pt2r.torch.ops.build import ctx, eval_layer, fresh_dim, unify
+from pt2r.torch.ops.build import as_view, ctx, dim_value, eval_layer, fresh_dim, new_dim, norm_axis, shape_arg, unify
 from pt2r.torch.ops.registry import op
-from pt2r.torch.ops.shape import as_view, dim_value, new_dim, norm_axis
-from pt2r.torch.ops.view import expand, flatten, shape_arg
+from pt2r.torch.ops.view import expand, flatten
 
 #: what ``x.topk``/``x.sort`` return (torch.return_types.topk/sort): a tuple with ``values`` and ``indices``
 TopkResult = namedtuple("topk", ["values", "indices"])

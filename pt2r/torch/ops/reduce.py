@@ -3,7 +3,7 @@ logsumexp, any, all, prod, std, var, vector norms; and the scans cumsum, cumprod
 
 RETURNN's ``reduce`` layer masks the padding frames when it reduces over a
 dynamic axis (``use_time_mask`` defaults to True then); torch reduces the
-padded batch as it is, so every reduce here sets ``use_time_mask=False``.
+padded batch as it is, so every reduce here sets ``use_time_mask=False`` (`build.reduce_layer`).
 ``keepdim`` reduces, then adds the size-1 axes back with dims of our own
 (``expand_dims``), as reduce's ``keep_dims`` would make dims of RETURNN's.
 
@@ -25,56 +25,14 @@ from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.build import (
-    aux_name, broadcast, cast_layer, ctx, eval_layer, make, raw_axes, raw_eval, result_dtype)
+    aux_name, broadcast, cast_layer, dim_axes, eval_layer, keepdim_dims, raw_axes, raw_eval, reduce_layer, result_dtype)
 from pt2r.torch.ops.registry import op
-from pt2r.torch.ops.shape import merged_batch
-from pt2r.torch.ops.view import split_axis
 
 #: what ``x.max(dim)`` returns (torch.return_types.max): a tuple with ``values`` and ``indices``
 MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
 
 _INTEGRAL = (_dtype.bool, _dtype.uint8, _dtype.int8, _dtype.int16, _dtype.int32, _dtype.int64)
-
-
-def expand_dims(x: Tensor, dim: Dim, order: Sequence[Dim] | None = None, name: str | None = None) -> Tensor:
-    """``x`` with a new static axis ``dim``, last in torch order or where ``order`` puts it."""
-    dims = [*x.dims, dim] if order is None else [d for d in order if d in x.dims or d == dim]
-    return make({"class": "expand_dims", "from": x, "axis": "F", "dim": dim}, dims, dtype=x.dtype, name=name)
-
-
-def keepdim_dims(x: Tensor, axes: Sequence[int]) -> list[Dim]:
-    """``x``'s dims, the reduced ``axes`` replaced by size-1 dims of our own (torch's keepdim)."""
-    return [Dim(1, name=f"{d.description}_keepdim") if i in axes else d for i, d in enumerate(x.dims)]
-
-
-def reduce_layer(x: Tensor, mode: str, axes: Sequence[int], keepdim: bool = False,
-                 name: str | None = None) -> Tensor:
-    """RETURNN ``reduce`` over torch axes ``axes``, padding frames included; the last layer is
-    named ``name`` (default: the call's name). ``arg*`` modes give dense int64 indices
-    (RETURNN's are sparse int32)."""
-    if not axes:  # a 0-d tensor: nothing to reduce
-        return Tensor(x.dims, x.dtype, layer=x.layer)
-    arg = mode.startswith("arg")
-    merged = next(((a, parts) for a in axes if x.dims[a].is_batch_dim() and (parts := merged_batch(x.dims[a]))),
-                  None)
-    if merged and not (arg or keepdim):  # over the batch merged with other axes: over those axes (RETURNN
-        a, parts = merged               # would keep the merged batch on the result, and broadcast it later)
-        axes = [b if b < a else b + len(parts) - 1 for b in axes if b != a] + [a + i for i in range(len(parts))]
-        return reduce_layer(split_axis(x, a, parts), mode, axes, keepdim, name)
-    reduced = [x.dims[a] for a in axes]
-    kept = [d for d in x.dims if d not in reduced]
-    y = make({"class": "reduce", "from": x, "mode": mode, "axes": reduced, "use_time_mask": False}, kept,
-             dtype=None if arg else x.dtype, name=aux_name(mode, name) if arg or keepdim else name)
-    if arg:
-        y = make({"class": "reinterpret_data", "from": y, "set_sparse": False}, kept, dtype=y.dtype,
-                 name=aux_name("dense", name))
-        y = cast_layer(y, _dtype.int64, name=aux_name("int64", name) if keepdim else name)
-    if keepdim:
-        dims = keepdim_dims(x, axes)
-        for n, a in enumerate(axes):
-            y = expand_dims(y, dims[a], dims, name=aux_name(f"keepdim{n}", name) if n < len(axes) - 1 else name)
-    return y
 
 
 def reduce_eval(x: Tensor, expr: Callable[[list[int], bool], str], axes: Sequence[int], keepdim: bool = False,
@@ -88,27 +46,6 @@ def reduce_eval(x: Tensor, expr: Callable[[list[int], bool], str], axes: Sequenc
         return [out[d] for d in order if keepdim or d not in reduced]
     return raw_eval(x, expr(raw_axes(x, axes), keepdim), result(x.layer.output.dims), result(x.dims),
                     dtype or x.dtype, name=name)
-
-
-def dim_axes(x: Tensor, dim: Any) -> list[int]:
-    """Torch's ``dim`` argument as sorted axes; None or empty means all axes."""
-    if dim is None:
-        dims: list[Any] = []
-    elif isinstance(dim, int):
-        dims = [dim]
-    elif isinstance(dim, (tuple, list)):
-        dims = list(dim)
-    else:
-        raise UnsupportedOpError(f"reducing over dim={dim!r} is not supported")
-    if x.ndim == 0:
-        if any(int(d) not in (0, -1) for d in dims):
-            raise ModelError(f"dim {dims} out of range for a 0-d tensor")
-        return []
-    if not dims:
-        return list(range(x.ndim))
-    if any(not -x.ndim <= int(d) < x.ndim for d in dims):
-        raise ModelError(f"dim {dims} out of range for a {x.ndim}-d tensor")
-    return sorted({int(d) % x.ndim for d in dims})
 
 
 def _accumulating(input: Tensor, dtype: Any) -> Tensor:  # noqa: A002

@@ -23,11 +23,10 @@ from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops import rearrange, reduce
-from pt2r.torch.ops.build import aux_name, cast_layer, eval_layer, make
-from pt2r.torch.ops.elementwise import activation, combine, operand
-from pt2r.torch.ops.reduce import dim_axes, expand_dims, keepdim_dims, reduce_layer
+from pt2r.torch.ops.build import (
+    activation, as_view, aux_name, cast_layer, dim_axes, eval_layer, expand_dims, keepdim_dims, make, norm_axis,
+    norm_layers, operand, reduce_layer)
 from pt2r.torch.ops.registry import op
-from pt2r.torch.ops.shape import as_view, norm_axis
 
 #: what ``x.cummax(dim)``, ``x.cummin(dim)``, ``x.median(dim)`` return (torch.return_types.*)
 CummaxResult = namedtuple("cummax", ["values", "indices"])
@@ -228,36 +227,6 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
 
 
 # -- norms ------------------------------------------------------------------------------------------
-
-
-def norm_layers(x: Tensor, p: Any, axes: Sequence[int], keepdim: bool = False, name: str | None = None) -> Tensor:
-    """Torch's vector norm of order ``p`` of ``x`` over torch axes ``axes`` (padding frames included),
-    from RETURNN layers: ``activation`` (abs, square, sqrt), ``combine`` (pow) and ``reduce``."""
-    p = float(p)
-    if not axes:  # a 0-d tensor: |x| (any p but 0), or whether it is nonzero
-        axes = []
-    if p == 0:
-        nonzero = make({"class": "compare", "kind": "not_equal", "from": [x, operand(0.0, x.dtype)],
-                        "allow_broadcast_all_sources": True}, x.dims, dtype=_dtype.bool, name=aux_name("nonzero"))
-        counts = cast_layer(nonzero, x.dtype, name=aux_name("count"))
-        return reduce_layer(counts, "sum", axes, keepdim, name=name) if axes else counts
-    if p == 2:
-        squares = activation(x, "square")
-        total = reduce_layer(squares, "sum", axes, keepdim, name=aux_name("sum")) if axes else squares
-        return make({"class": "activation", "from": total, "activation": "sqrt"}, total.dims, dtype=x.dtype,
-                     name=name)
-    size = activation(x, "abs")
-    if math.isinf(p):
-        if not axes:
-            return size
-        return reduce_layer(size, "max" if p > 0 else "min", axes, keepdim, name=name)
-    if p == 1:
-        return reduce_layer(size, "sum", axes, keepdim, name=name) if axes else size
-    powers = combine("pow", [size, p], x.dtype)
-    total = reduce_layer(powers, "sum", axes, keepdim, name=aux_name("sum")) if axes else powers
-    root = operand(1.0 / p, x.dtype)
-    return make({"class": "combine", "kind": "pow", "from": [total, root], "allow_broadcast_all_sources": True},
-                total.dims, dtype=x.dtype, name=name)
 
 
 def _matrix_norm(x: Tensor, ord: Any, axes: Sequence[int], keepdim: bool) -> Tensor:  # noqa: A002

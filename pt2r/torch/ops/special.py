@@ -5,7 +5,7 @@ unary functions, registered there under both names.
 torch.special's functions are objects of their own (not ``torch.*`` ones), so the trace records
 them as ``torch.special.<name>``. Where one equals an op of another family (expit is sigmoid,
 softmax is ``torch.softmax``), it is that family's builder; the rest are ``eval`` layers
-(`elementwise.compute`: torch broadcasting, integer inputs computed in float32 as torch does).
+(`build.compute`: torch broadcasting, integer inputs computed in float32 as torch does).
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from typing import Any
 
 from pt2r.errors import UnsupportedOpError
 from pt2r.torch._tensor import Tensor
-from pt2r.torch.ops import elementwise
 from pt2r.torch.ops.activation import log_softmax_method, sigmoid, softmax_method
-from pt2r.torch.ops.elementwise import compute, float_dtype, literal, promote
+from pt2r.torch.ops.build import cast, compute, float_dtype, literal, promote
 from pt2r.torch.ops.registry import op
 
 
@@ -29,7 +28,7 @@ def _unary(input: Tensor, fmt: str) -> Tensor:  # noqa: A002
 
 @op("torch.special.expit")
 def expit(input: Tensor) -> Tensor:  # noqa: A002
-    return sigmoid(elementwise.cast(input, float_dtype(input.dtype)))
+    return sigmoid(cast(input, float_dtype(input.dtype)))
 
 
 @op("torch.special.logit", "torch.logit", "Tensor.logit")

@@ -30,12 +30,10 @@ from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.dims import canonical
-from pt2r.torch.ops.build import ctx, eval_layer, make
+from pt2r.torch.ops.build import combine, compute, ctx, eval_layer, make, new_dim, size_scalar
 from pt2r.torch.ops.creation import arange
-from pt2r.torch.ops.elementwise import combine, compute, size_scalar
 from pt2r.torch.ops.padding import pad
 from pt2r.torch.ops.registry import op
-from pt2r.torch.ops.shape import new_dim
 from pt2r.torch.values import value_tensor
 
 _NORMS = (None, "backward", "ortho", "forward")

@@ -26,10 +26,10 @@ from pt2r.torch._tensor import Tensor
 from pt2r.torch.nn.module import Module, ModuleList
 from pt2r.torch.ops.activation import GELU, ReLU, gelu, relu
 from pt2r.torch.ops.attention import MultiheadAttention
-from pt2r.torch.ops.build import aux_name, eval_layer, raw_axes
+from pt2r.torch.ops.build import aux_name, eval_layer, raw_axes, retag
 from pt2r.torch.ops.creation import full
 from pt2r.torch.ops.elementwise import triu
-from pt2r.torch.ops.linear import Linear, linear, retag
+from pt2r.torch.ops.linear import Linear, linear
 from pt2r.torch.ops.norm import LayerNorm
 from pt2r.torch.ops.registry import module, public
 

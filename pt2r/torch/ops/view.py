@@ -11,8 +11,8 @@ computed (a `SizeValue` carries its dim), so views built from ``x.shape``
 stay dynamic. Merging the batch axis with others uses RETURNN's batch
 merge (``merge_dims`` over the batch dim, which keeps the padding frames as
 torch does; ``flatten_batch`` would drop them): the merged axis is then a
-batch dim holding several virtual dims, whose merge order we keep here
-(`shape.BATCH_MERGES`) so the inverse view can split it again.
+batch dim holding several virtual dims, whose merge order we keep
+(`build.BATCH_MERGES`, `build.merge_axes`) so the inverse view can split it again.
 """
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ import functools
 import operator
 from typing import Any, Sequence
 
-from returnn.tensor import Dim, batch_dim
+from returnn.tensor import Dim
 
 from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
-from pt2r.torch.ops.build import ctx, make
+from pt2r.torch.ops.build import (
+    as_view, ctx, dim_value, insert, make, merge_axes, merged_batch, new_dim, norm_axis, shape_arg, split_axis)
 from pt2r.torch.nn.module import Module
 from pt2r.torch.ops.registry import module, op
-from pt2r.torch.ops.shape import BATCH_MERGES, as_view, dim_value, insert, merged_batch, new_dim, norm_axis
 
 
 # -- sizes -------------------------------------------------------------------------
@@ -44,13 +44,6 @@ def _is_one(d: Dim) -> bool:
     return d.dimension == 1 and not d.is_batch_dim()
 
 
-def shape_arg(shape: tuple) -> list[Any]:
-    """``view(2, 3)`` and ``view((2, 3))`` alike."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return list(shape[0])
-    return list(shape)
-
-
 # -- single layers ---------------------------------------------------------------
 
 def _squeeze(x: Tensor, axes: list[int]) -> Tensor:
@@ -58,35 +51,6 @@ def _squeeze(x: Tensor, axes: list[int]) -> Tensor:
         return x
     keep = [d for i, d in enumerate(x.dims) if i not in axes]
     return make({"class": "squeeze", "from": x, "axis": [x.dims[i] for i in axes]}, keep, dtype=x.dtype)
-
-
-def merge_axes(x: Tensor, start: int, end: int) -> Tensor:
-    """Merge the torch axes ``start..end-1`` (in that order) into one."""
-    dims = list(x.dims[start:end])
-    if len(dims) == 1:
-        return x
-    if not any(d.is_batch_dim() for d in dims):
-        out_dim = functools.reduce(operator.mul, dims)
-        return make({"class": "merge_dims", "from": x, "axes": dims, "keep_order": True, "out_dim": out_dim},
-                    [*x.dims[:start], out_dim, *x.dims[end:]], dtype=x.dtype)
-    # Merging into the batch: RETURNN makes the merged axis a batch dim of its own (equal to every batch dim,
-    # so no out_dim can name it); we take it from the layer and remember what it holds.
-    flat = []
-    for d in dims:
-        flat += merged_batch(d) or [d]
-    out = make({"class": "merge_dims", "from": x, "axes": dims, "keep_order": True},
-               [*x.dims[:start], batch_dim, *x.dims[end:]], dtype=x.dtype)
-    merged = next(d for d in out.layer.output.dims if d.is_batch_dim())
-    ctx().memo(BATCH_MERGES)[id(merged)] = (merged, flat)
-    out.dims = (*x.dims[:start], merged, *x.dims[end:])
-    return out
-
-
-def split_axis(x: Tensor, axis: int, dims: list[Dim]) -> Tensor:
-    if len(dims) == 1:
-        return x
-    return make({"class": "split_dims", "from": x, "axis": x.dims[axis], "dims": dims},
-                [*x.dims[:axis], *dims, *x.dims[axis + 1:]], dtype=x.dtype)
 
 
 REST = "rest"  # a -1 in a view's shape
@@ -394,7 +358,6 @@ def broadcast_to(input: Tensor, size: Sequence[Any]) -> Tensor:  # noqa: A002
 def expand_as(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     return expand(input, *[SizeValue(n, d) if d.dimension is None or d.is_batch_dim() else n
                            for n, d in zip(_sizes(other), other.dims)])
-
 
 
 @op("Tensor.unfold")

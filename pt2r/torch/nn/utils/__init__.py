@@ -19,7 +19,7 @@ from pt2r.torch.values import static_dims
 def weight_norm_value(g: Tensor, v: Tensor, dim: int) -> Tensor:
     """``g * v / ||v||``, the norm over every axis of ``v`` but ``dim`` (torch's ``_weight_norm``)."""
     from pt2r.torch.ops.build import make, unify
-    from pt2r.torch.ops.elementwise import activation
+    from pt2r.torch.ops.build import activation
     dim = dim % v.ndim
     norm_axes = [d for i, d in enumerate(v.dims) if i != dim]
     squared = activation(v, "square")
