@@ -92,6 +92,8 @@ if command in ("record", "replay"):
         timed(pt2r.trace.writer.TraceWriter, "finish", "trace finish")
         timed(pt2r.trace.writer.TraceWriter, "add_array", "trace tensor writes", summed=True)
     else:
+        import pt2r.cli
+        pt2r.cli.lean_replay_process()  # as the pt2r command's replay does, before TensorFlow is imported
         import pt2r.replay, pt2r.replay.context, pt2r.replay.verify
         emit("import TensorFlow, RETURNN", time.perf_counter() - start, peak_before=before)
         timed(pt2r.trace.reader.TraceReader, "_read_meta", "trace meta read")
@@ -123,6 +125,8 @@ os._exit(code)  # as the pt2r command ends (pt2r.cli.run)
 # The replay's memory floor: importing pt2r's replay side (TensorFlow, RETURNN).
 IMPORT_FLOOR = """
 import resource, sys
+import pt2r.cli
+pt2r.cli.lean_replay_process()
 import pt2r.replay
 print("PEAK_RSS_KIB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
 """

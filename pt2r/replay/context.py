@@ -127,15 +127,17 @@ CHUNK_BYTES = 64 << 20
 
 
 def chunked(items: list, nbytes: Callable[[Any], int], limit: int = CHUNK_BYTES) -> list[list]:
-    """``items`` in consecutive chunks of about ``limit`` bytes each (``nbytes`` of an item)."""
+    """``items`` in consecutive chunks of at most ``limit`` bytes each (``nbytes`` of an item), or
+    of one item if it alone is larger."""
     chunks: list[list] = [[]]
     size = 0
     for item in items:
-        if size >= limit:
+        n = nbytes(item)
+        if chunks[-1] and size + n > limit:
             chunks.append([])
             size = 0
         chunks[-1].append(item)
-        size += nbytes(item)
+        size += n
     return chunks
 
 

@@ -163,6 +163,7 @@ class Verifier:
             for check, t, tid in chunk:
                 actual = np.transpose(values[t.layer.output.placeholder], torch_order(t))
                 per_call.setdefault(check.index, []).append(self._compare(t, actual, tid))
+            del values, actual  # not held through the next chunk's run
             done += len(chunk)
             if progress:
                 progress("accumulated", done, len(items))
