@@ -67,6 +67,10 @@ class SizeValue(int):
     def __floordiv__(self, other):
         if not isinstance(other, int):
             return NotImplemented
+        from pt2r.torch.ops.build import batch_quotient
+        batch = batch_quotient(self.dim, int(other)) if self.dim.is_batch_dim() else None
+        if batch is not None:
+            return SizeValue(int(self) // int(other), batch)
         return self._combine(other, int.__floordiv__, lambda a, b: a // b)
 
 

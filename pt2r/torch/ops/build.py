@@ -194,6 +194,17 @@ def merged_batch(d: Dim) -> list[Dim] | None:
     return entry[1] if entry is not None and entry[0] is d else None
 
 
+def batch_quotient(d: Dim, divisor: int) -> Dim | None:
+    """The batch, where ``d`` is the batch merged with static axes whose sizes multiply to ``divisor``
+    (``q.size(0) // heads`` for ``q`` of the batch merged with the heads); None otherwise."""
+    merged = merged_batch(d)
+    if merged is None or not merged[0].is_batch_dim() or merged_batch(merged[0]) is not None:
+        return None
+    if any(m.dimension is None or m.is_batch_dim() for m in merged[1:]):
+        return None
+    return merged[0] if functools.reduce(operator.mul, (m.dimension for m in merged[1:]), 1) == divisor else None
+
+
 def dim_value(d: Dim) -> int:
     """The size of ``d`` in the recorded run (merged batch dims and dim arithmetic included)."""
     merged = merged_batch(d)
@@ -1055,6 +1066,50 @@ def _diagonal(x: Tensor, labels: Labels) -> tuple[Tensor, Labels]:
     return x, labels
 
 
+def _batch_merges_to_split(operands: Sequence[Tensor], labels: Sequence[Labels]) -> dict[str, int]:
+    """Labels whose axes are batch dims merged from the same sizes but made by different merges
+    (DeBERTa's ``view(-1, t, d)`` of each of queries, keys and values): RETURNN gives each merge a
+    batch dim of its own and cannot pair two of them, so they are contracted split into their parts.
+    Label -> number of parts."""
+    merges: dict[str, dict[int, Dim]] = {}
+    for x, ls in zip(operands, labels):
+        for label, d in zip(ls, x.dims):
+            if d.is_batch_dim() and merged_batch(d):
+                merges.setdefault(label, {})[id(d)] = d
+    split = {}
+    for label, dims in merges.items():
+        if len(dims) < 2:
+            continue
+        layouts = {tuple(dim_value(m) for m in merged_batch(d)) for d in dims.values()}
+        if len(layouts) != 1:
+            raise UnsupportedOpError("a product of tensors whose batch axes are merged with other axes differently "
+                                     "is not supported")
+        split[label] = len(layouts.pop())
+    return split
+
+
+def _split_merged_labels(operands: Sequence[Tensor], labels: Sequence[Labels], out: Labels,
+                         merges: dict[str, int]) -> tuple[list[Tensor], list[Labels], Labels]:
+    """The operands with their axes labelled in ``merges`` split into the merged parts, labelled
+    ``<label>.0``, ``<label>.1``, ...; and the output labels so split."""
+    def parts(ls: Labels) -> Labels:
+        return [p for l in ls for p in ([f"{l}.{j}" for j in range(merges[l])] if l in merges else [l])]
+
+    new_operands = []
+    for x, ls in zip(operands, labels):
+        for label in merges:
+            if label not in ls:
+                continue
+            axis = ls.index(label) + sum(merges[l] - 1 for l in ls[:ls.index(label)] if l in merges)
+            merged = merged_batch(x.dims[axis])
+            if merged is None:
+                raise UnsupportedOpError("a product of a tensor whose batch axis is merged with other axes and one "
+                                         "whose axis there is not is not supported")
+            x = split_axis(x, axis, merged)
+        new_operands.append(x)
+    return new_operands, [parts(ls) for ls in labels], parts(out)
+
+
 def contract(operands: Sequence[Tensor], labels: Sequence[Labels], out: Labels, name: str | None = None) -> Tensor:
     """Einsum of ``operands`` (each with one label per axis) to the axes labelled ``out``; the
     result's layer is named ``name`` (default: the call's name). A label repeated on one operand
@@ -1062,6 +1117,15 @@ def contract(operands: Sequence[Tensor], labels: Sequence[Labels], out: Labels, 
     for x, ls in zip(operands, labels):
         if len(ls) != x.ndim:
             raise ModelError(f"{len(ls)} indices for a {x.ndim}-d operand")
+    merges = _batch_merges_to_split(operands, labels)
+    if merges:  # contracted over the merged axes' parts, merged again
+        operands, labels, out_parts = _split_merged_labels(operands, labels, out, merges)
+        result = contract(operands, labels, out_parts, name=aux_name("unmerged") if name is None else name)
+        for label, n in merges.items():
+            start = out_parts.index(f"{label}.0")
+            result = merge_axes(result, start, start + n)
+            out_parts[start:start + n] = [label]
+        return result
     operands, labels = zip(*[_diagonal(x, ls) for x, ls in zip(operands, labels)])
     last = len(operands) - 1
     result, current = _sum_out(operands[0], list(labels[0]),

@@ -24,7 +24,8 @@ from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
-from pt2r.torch.ops.build import as_view, ctx, dim_value, eval_layer, fresh_dim, new_dim, norm_axis, shape_arg, unify
+from pt2r.torch.ops.build import (
+    as_view, ctx, dim_value, eval_layer, fresh_dim, insert, merge_axes, new_dim, norm_axis, shape_arg, unify)
 from pt2r.torch.ops.registry import op
 from pt2r.torch.ops.view import expand, flatten
 
@@ -86,10 +87,16 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
     sizes = shape_arg(sizes)
     lead = len(sizes) - input.ndim
     dynamic = [i for i, n in enumerate(sizes) if isinstance(n, SizeValue) and _varies(n.dim)]
+    for i in [i for i in dynamic if i >= lead and input.dims[i - lead].dimension != 1]:
+        # copies of a whole axis, as many as a dynamic size: a new axis of that size in front of it, merged
+        # with it (the batch merged with the heads, for ``k.repeat(q.size(0) // heads, 1, 1)``)
+        axis = i - lead
+        copies = expand(insert(input, axis, new_dim(1, "copies")),
+                        *[sizes[i] if j == axis else -1 for j in range(input.ndim + 1)])
+        input = merge_axes(copies, axis, axis + 2)
+        sizes[i] = 1
+    dynamic = [i for i, n in enumerate(sizes) if isinstance(n, SizeValue) and _varies(n.dim)]
     if dynamic and lead >= 0:
-        if any(i >= lead and input.dims[i - lead].dimension != 1 for i in dynamic):
-            raise UnsupportedOpError("a repeat count computed from a dynamic size is supported on new and size-1 axes "
-                                     "only")
         input = expand(input, *[sizes[i] if i in dynamic else (1 if i < lead else -1) for i in range(len(sizes))])
         sizes = [1 if i in dynamic else n for i, n in enumerate(sizes)]
     counts = [_count(n, "a repeat count") for n in sizes]

@@ -415,3 +415,44 @@ def shaw_relative_attention(w, x):
     rel_emb = torch.nn.Embedding(2 * max_dist + 1, 8)(rel.clamp(-max_dist, max_dist) + max_dist)  # (T, T, 8)
     scores = torch.einsum("btd,bsd->bts", h, h) + torch.einsum("btd,tsd->bts", h, rel_emb)
     return torch.einsum("bts,bsd->btd", scores.softmax(-1), h)
+
+
+@case(["torch.bmm"], on=(BM.lens,), other_lengths=[[11, 6, 9]])
+def merged_heads_bmm(w, x):
+    """DeBERTa's attention (SEW-D, DeBERTa-v2): batch and heads merged into one axis (``view(-1, T, d)``),
+    time-by-time scores by ``bmm``, split back to (B, H, T, T) for the softmax and merged again."""
+    torch = torch_of(w)
+    heads = 2
+    h = _features(w, x)
+
+    def split(t):
+        t = t.view(t.size()[:-1] + (heads, -1))
+        return t.permute(0, 2, 1, 3).contiguous().view(-1, t.size(1), t.size(-1))
+
+    q, k, v = (split(torch.nn.Linear(8, 8)(h)) for _ in range(3))
+    scores = torch.bmm(q, k.transpose(-1, -2) / 2.0)
+    scores = scores.view(-1, heads, scores.size(-2), scores.size(-1))
+    probs = torch.softmax(scores, -1)
+    out = torch.bmm(probs.view(-1, probs.size(-2), probs.size(-1)), v)
+    out = out.view(-1, heads, out.size(-2), out.size(-1)).permute(0, 2, 1, 3).contiguous()
+    return out.view(h.shape)
+
+
+@case(["torch.bmm", "Tensor.repeat"], on=(BM.lens,), other_lengths=[[11, 6, 9]])
+def merged_heads_position_scores(w, x):
+    """DeBERTa's disentangled attention (SEW-D): position embeddings split into heads, repeated over the batch
+    by a count from the merged batch-by-heads size (``q.size(0) // heads``), and their scores against the
+    queries by ``bmm`` over that merged axis."""
+    torch = torch_of(w)
+    heads, span = 2, 3
+    h = _features(w, x)
+
+    def split(t):
+        t = t.view(t.size()[:-1] + (heads, -1))
+        return t.permute(0, 2, 1, 3).contiguous().view(-1, t.size(1), t.size(-1))
+
+    q = split(torch.nn.Linear(8, 8)(h))
+    positions = torch.nn.Parameter(torch.randn(1, 2 * span, 8))
+    pos_key = split(torch.nn.Linear(8, 8)(positions)).repeat(q.size(0) // heads, 1, 1)
+    scores = torch.bmm(q, pos_key.transpose(-1, -2))
+    return scores.view(-1, heads, scores.size(-2), scores.size(-1)).permute(0, 2, 1, 3).flatten(2)
