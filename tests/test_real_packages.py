@@ -83,3 +83,36 @@ def test_names_torch_has_import_and_fail_only_when_used():
         constraints.positive()
     assert not hasattr(drop_in, "no_such_thing_in_torch")
     assert not hasattr(drop_in.nn, "NoSuchModule")
+
+
+def test_module_state_lookups_answer_as_torch():
+    """transformers ties and initialises weights through these (``get_parameter_or_buffer``), catching
+    the AttributeError torch raises; OPT's decoder sets plain attributes before ``Module.__init__``."""
+    block = drop_in.nn.Sequential(drop_in.nn.Linear(3, 4), drop_in.nn.BatchNorm1d(4))
+    assert block.get_parameter("0.weight") is block[0].weight
+    assert block.get_buffer("1.running_mean") is block[1].running_mean
+    with pytest.raises(AttributeError, match="is not an nn.Parameter"):
+        block.get_parameter("1.running_mean")
+    with pytest.raises(AttributeError, match="has no attribute `nothing`"):
+        block.get_buffer("0.nothing")
+    with pytest.raises(AttributeError, match="has no attribute `2`"):
+        block.get_submodule("2")
+    block.set_submodule("0", drop_in.nn.Identity())
+    assert isinstance(block[0], drop_in.nn.Identity) and block._get_name() == "Sequential"
+    with pytest.raises(RuntimeError, match="should never be called"):
+        block.get_extra_state()
+    block.register_full_backward_hook(lambda *args: None).remove()
+
+    class Early(drop_in.nn.Module):
+        def __init__(self):
+            self.plain = 1
+            super().__init__()
+
+    assert Early().plain == 1
+
+    class TooEarly(drop_in.nn.Module):
+        def __init__(self):
+            self.child = drop_in.nn.Identity()
+
+    with pytest.raises(AttributeError, match="cannot assign module before Module.__init__"):
+        TooEarly()

@@ -3,13 +3,8 @@
 Small random-init configs (tests/specs/transformers_family.py), raw audio (1, 3200), each recorded
 and replayed in this process with every call checked (importing transformers takes seconds: one
 module). A few exported nets also run on a batch of other lengths, compared with PyTorch there, so
-the position biases, the squeeze/upsample lengths and the masks are shown to stay dynamic.
-
-Not here: ``Wav2Vec2ConformerModel`` with ``position_embeddings_type="relative"``
-(``conformer_relative``): its relative positions are a slice of a constant buffer at bounds computed
-from the length, which the replay folds into the recorded constant (so the net could only run at the
-recorded length), and its matmul with a batch of one meets a batch axis recorded with size 1 that
-torch.matmul's builder takes for a broadcast axis.
+the position biases (the Conformer's relative ones: a slice of a sinusoid buffer at bounds from the
+length), the squeeze/upsample lengths and the masks are shown to stay dynamic.
 """
 
 import os
@@ -25,9 +20,10 @@ from roundtrip import TESTS, assert_converts
 
 SPEC_FILE = os.path.join(TESTS, "specs", "transformers_family.py")
 INPUT_SPEC = {"shape": (None,), "feature_dim_axis": None, "dtype": "float32"}
-MODELS = ["wavlm", "hubert", "data2vec_audio", "conformer_rotary", "sew", "wav2vec2_for_ctc"]
+MODELS = ["wavlm", "hubert", "data2vec_audio", "conformer_rotary", "conformer_relative", "sew", "sew_d",
+          "wav2vec2_for_ctc"]
 #: their exported nets also run on a batch of two other lengths
-OTHER_LENGTHS = ["wavlm", "sew"]
+OTHER_LENGTHS = ["wavlm", "conformer_relative", "sew", "sew_d"]
 
 
 def audio(*shape, seed=0):

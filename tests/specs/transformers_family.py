@@ -75,6 +75,14 @@ def sew(wrapped_import, inputs):
     return transformers.SEWModel(transformers.SEWConfig(**SMALL, squeeze_factor=2)).eval()(inputs).last_hidden_state
 
 
+def sew_d(wrapped_import, inputs):
+    """DeBERTa-v2's disentangled attention: batch and heads merged (``view(-1, T, d)``), log-bucketed
+    relative positions, position embeddings repeated by ``q.size(0) // heads``, scores gathered at them."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.SEWDConfig(**SMALL, squeeze_factor=2, position_buckets=16, max_position_embeddings=64)
+    return transformers.SEWDModel(config).eval()(inputs).last_hidden_state
+
+
 def wav2vec2_for_ctc(wrapped_import, inputs):
     transformers = _transformers(wrapped_import)
     config = transformers.Wav2Vec2Config(**SMALL, vocab_size=20)

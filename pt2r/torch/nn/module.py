@@ -50,8 +50,12 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         params, buffers, modules = self.__dict__.get("_parameters"), self.__dict__.get("_buffers"), \
             self.__dict__.get("_modules")
-        if params is None:
-            raise AttributeError("cannot assign before Module.__init__() call")
+        if params is None:  # as torch: plain attributes may be set before Module.__init__ (OPT's decoder does)
+            if isinstance(value, (Parameter, Module)):
+                raise AttributeError(f"cannot assign {'parameters' if isinstance(value, Parameter) else 'module'} "
+                                     "before Module.__init__() call")
+            object.__setattr__(self, name, value)
+            return
         for table in (params, buffers, modules):
             if name in table and not (table is params and isinstance(value, Parameter)) \
                     and not (table is modules and isinstance(value, Module)) \
@@ -107,8 +111,44 @@ class Module:
     def get_submodule(self, target: str) -> Module:
         module = self
         for part in target.split(".") if target else []:
+            if not hasattr(module, part):
+                raise AttributeError(f"{module._get_name()} has no attribute `{part}`")
             module = getattr(module, part)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{part}` is not an nn.Module")
         return module
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        path, _, name = target.rpartition(".")
+        parent = self.get_submodule(path)
+        if strict and name not in parent._modules:
+            raise AttributeError(f"{type(parent).__name__} has no attribute `{name}`")
+        setattr(parent, name, module)
+
+    def _state_at(self, target: str, table: str, what: str) -> Tensor:
+        """``get_parameter``/``get_buffer``: the entry ``target`` (a dotted path) of a module's ``table``,
+        or torch's AttributeError (which callers such as transformers' ``get_parameter_or_buffer`` catch)."""
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in getattr(module, table):
+            raise AttributeError(f"`{name}` is not {what}" if hasattr(module, name)
+                                 else f"{module._get_name()} has no attribute `{name}`")
+        return getattr(module, table)[name]
+
+    def get_parameter(self, target: str) -> Parameter:
+        return self._state_at(target, "_parameters", "an nn.Parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        return self._state_at(target, "_buffers", "a buffer")
+
+    def get_extra_state(self) -> Any:
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called.")
+
+    def set_extra_state(self, state: Any) -> None:
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called.")
+
+    def _get_name(self) -> str:
+        return type(self).__name__
 
     # -- calls ---------------------------------------------------------------
 
@@ -135,6 +175,13 @@ class Module:
         key = next(Module._hook_ids)
         self._forward_pre_hooks[key] = hook
         return _RemovableHandle(self._forward_pre_hooks, key)
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> _RemovableHandle:
+        """Kept and never called: the replay runs the forward only (the exported net's gradients are
+        RETURNN's)."""
+        return _RemovableHandle({}, next(Module._hook_ids))
+
+    register_backward_hook = register_full_backward_pre_hook = register_full_backward_hook
 
     def register_forward_hook(self, hook: Callable) -> _RemovableHandle:
         key = next(Module._hook_ids)

@@ -171,8 +171,9 @@ def retag(x: Tensor, targets: Sequence[Dim], name: str | None = None) -> Tensor:
     current, pairs = list(x.dims), []
     while pending:
         ready = [i for i, t in pending.items() if t not in current]
-        if not ready:
-            raise UnsupportedOpError("a product that swaps two axes of one operand is not supported")
+        if not ready:  # a cycle (two axes swapped): one of them to a dim of its own first, in a layer before
+            i = next(iter(pending))  # (RETURNN finds every renamed dim in the layer's input)
+            return retag(unify(x, i, fresh_dim(x.dims[i])), targets, name)
         for i in ready:
             pairs.append((current[i], pending[i]))
             current[i] = pending.pop(i)
@@ -249,7 +250,13 @@ def as_view(x: Tensor, dims: Sequence[Dim]) -> Tensor:
 
 
 def insert(x: Tensor, pos: int, dim: Dim) -> Tensor:
-    """A new axis ``dim`` at torch position ``pos`` (values repeated along it)."""
+    """A new axis ``dim`` at torch position ``pos`` (values repeated along it). For the batch merged with
+    other axes, those axes merged (so a new batch dim, holding the same)."""
+    merged = merged_batch(dim)
+    if merged is not None:  # (RETURNN broadcasts a merged batch dim of its own, as one entry)
+        for k, part in enumerate(merged):
+            x = insert(x, pos + k, part)
+        return merge_axes(x, pos, pos + len(merged))
     dims = list(x.dims)
     dims.insert(pos, dim)
     # The raw position does not matter (dims are tracked by tag): behind the feature axis, or last.
@@ -335,9 +342,12 @@ def broadcast(*tensors: Tensor) -> tuple[list[Tensor], list[Dim]]:
     for t in tensors:
         shape = broadcast_sizes(t)
         squeeze = [t.dims[i] for i, n in enumerate(shape) if n == 1 and result_size[ndim - t.ndim + i] != 1]
-        for i, n in enumerate(shape):
-            if n != 1 or result_size[ndim - t.ndim + i] == 1:
-                t = unify(t, i, result[ndim - t.ndim + i])
+        targets = [result[ndim - t.ndim + i] if n != 1 or result_size[ndim - t.ndim + i] == 1 else d
+                   for i, (n, d) in enumerate(zip(shape, t.dims))]
+        if any(target != d and target in t.dims for d, target in zip(t.dims, targets)):
+            t = retag(t, targets)  # axes of equal size in the other order (x + y.transpose(-1, -2))
+        for i, target in enumerate(targets):
+            t = unify(t, i, target)
         if squeeze:
             keep = [d for d in t.dims if d not in squeeze]
             t = make({"class": "squeeze", "from": t, "axis": squeeze}, keep, dtype=t.dtype,
@@ -537,7 +547,7 @@ def activation(x: Tensor, name: str) -> Tensor:
     return make({"class": "activation", "from": x, "activation": name}, x.dims, dtype=x.dtype)
 
 
-def _split_batch_merges(tensors: Sequence[Tensor]) -> tuple[list[Tensor], int, int] | None:
+def split_batch_merges(tensors: Sequence[Tensor]) -> tuple[list[Tensor], int, int] | None:
     """Operands holding different batch dims merged from the same sizes (``a.view(b * h, t)`` and
     ``c.view(b * h, t)``: RETURNN gives each merge a batch dim of its own, and cannot line two of them
     up), split into their parts at that axis (``(b, h, t)``), which broadcasting then identifies; with the
@@ -570,8 +580,8 @@ def _split_batch_merges(tensors: Sequence[Tensor]) -> tuple[list[Tensor], int, i
 
 def broadcasting(args: Sequence[Any], build: Callable[[list[Any], list], Tensor]) -> Tensor:
     """``build(args, dims)`` with the tensors among ``args`` broadcast as torch does (their merged
-    batch axes split first, see `_split_batch_merges`) and ``dims`` the result's, in torch order."""
-    split = _split_batch_merges([a for a in args if isinstance(a, Tensor)])
+    batch axes split first, see `split_batch_merges`) and ``dims`` the result's, in torch order."""
+    split = split_batch_merges([a for a in args if isinstance(a, Tensor)])
     if split is not None:  # computed on the merged axes' parts, merged again
         parts, from_right, n = split
         it = iter(parts)
@@ -697,6 +707,9 @@ def _slice_to_length(x: Tensor, axis: int, item: slice, step: int) -> Tensor:
     out_dim = stop.dim.sub_left(start) if start else stop.dim
     if step != 1:
         out_dim = out_dim.ceildiv_right(step)
+    if out_dim in x.dims:  # another axis has that length already (Conformer's ``scores[..., :t]`` of (t, 2t - 1)):
+        other = x.dims.index(out_dim)  # it takes a dim of its own
+        x = unify(x, other, fresh_dim(out_dim))
     ctx().dim_values.setdefault(out_dim, len(range(start, m, step)))
     return eval_index(x, axis, f"{start}:tf.cast(source(1, auto_convert=False), tf.int32):{step}", out_dim,
                        [size_scalar(stop)])
@@ -1016,8 +1029,17 @@ def _contract2(a: Tensor, la: Labels, b: Tensor, lb: Labels, keep: set[str],
     for label in set(la) & set(lb):  # size-1 broadcasting: the size-1 side drops its axis
         if size_a[label] != size_b[label] and 1 not in (size_a[label], size_b[label]):
             raise ModelError(f"sizes {size_a[label]} and {size_b[label]} of a contracted or shared axis differ")
-    a, la = _squeeze_labels(a, la, [l for l in la if l in size_b and size_a[l] == 1 != size_b[l]])
-    b, lb = _squeeze_labels(b, lb, [l for l in lb if l in size_a and size_b[l] == 1 != size_a[l]])
+    dim_of_a, dim_of_b = dict(zip(la, a.dims)), dict(zip(lb, b.dims))
+
+    def broadcasts(label: str, size: dict, dims: dict, other_size: dict, other_dims: dict) -> bool:
+        """A size-1 axis against a larger one, or a static one against the batch or a dynamic axis (of
+        size 1 in this recording only: ``(1, h, d, t) @ (b, h, t, d)`` with a batch of one)."""
+        other = other_dims[label]
+        return size[label] == 1 and (other_size[label] != 1 or dims[label].dimension == 1 and (
+            other.dimension is None or other.is_batch_dim()))
+
+    a, la = _squeeze_labels(a, la, [l for l in la if l in size_b and broadcasts(l, size_a, dim_of_a, size_b, dim_of_b)])
+    b, lb = _squeeze_labels(b, lb, [l for l in lb if l in size_a and broadcasts(l, size_b, dim_of_b, size_a, dim_of_a)])
     a, la = _sum_out(a, la, [l for l in la if l not in lb and l not in keep], aux_name("sum"))
     b, lb = _sum_out(b, lb, [l for l in lb if l not in la and l not in keep], aux_name("sum"))
     dtype = result_dtype(a, b)

@@ -95,7 +95,7 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
 
 @module("torch.nn.LayerNorm")
 class LayerNorm(Module):
-    axis_roles = {"weight": ("normalized_shape", "normalized_shape.1"), "bias": ("normalized_shape", "normalized_shape.1")}
+    axis_roles = {name: ("normalized_shape", "normalized_shape.1") for name in ("weight", "bias")}
 
     def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True, device: Any = None, dtype: Any = None):

@@ -25,7 +25,8 @@ from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.build import (
-    as_view, ctx, dim_value, eval_layer, fresh_dim, insert, merge_axes, new_dim, norm_axis, shape_arg, unify)
+    as_view, ctx, dim_value, eval_layer, fresh_dim, insert, merge_axes, new_dim, norm_axis, shape_arg,
+    split_batch_merges, unify)
 from pt2r.torch.ops.registry import op
 from pt2r.torch.ops.view import expand, flatten
 
@@ -242,6 +243,12 @@ def _take_along(x: Tensor, index: Tensor, axis: int, what: str, broadcasts: bool
     if x.ndim != index.ndim:
         raise ModelError(f"{what} with a {index.ndim}-d index for a {x.ndim}-d tensor")
     _not_batch(x, axis, what)
+    split = split_batch_merges([x, index])
+    if split is not None:  # batch axes merged with other axes by different merges: along their parts
+        (x, index), from_right, n = split
+        start = x.ndim - from_right - (n - 1)
+        out = _take_along(x, index, axis + (n - 1 if axis > start else 0), what, broadcasts)
+        return merge_axes(out, start, start + n)
     out = list(index.dims)
     broadcast = False
     for i in range(x.ndim):

@@ -53,7 +53,8 @@ def _aligned(tensors: Sequence[Tensor], skip: int | None) -> list[Tensor]:
 @op("torch.cat", "torch.concat")
 def cat(tensors: Sequence[Tensor], dim: int = 0, axis: int | None = None) -> Tensor:
     dim = dim if axis is None else axis
-    tensors = list(tensors)
+    # as torch, 1-d empty tensors are left out (a cache that starts as torch.tensor([]): transformers' DynamicLayer)
+    tensors = [t for t in tensors if not (t.ndim == 1 and t.dims[0].dimension == 0)] or list(tensors)[:1]
     axis = norm_axis(dim, tensors[0].ndim)
     if any(t.dims[axis].is_batch_dim() for t in tensors):
         raise UnsupportedOpError("cat along the batch axis is not supported")

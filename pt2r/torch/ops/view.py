@@ -105,6 +105,9 @@ def _regroup(x: Tensor, groups: list[tuple[list[int], list[tuple[int, Any]]]]) -
             continue
         core_in = [x.dims[i] for i in ins if i not in squeeze]
         core_out = [(j, n, h) for j, (n, h) in enumerate(outs) if not _droppable(n, h)]
+        parts = merged_batch(core_in[0]) if len(core_in) == 1 and core_in[0].is_batch_dim() else None
+        if parts and [n for n, _ in outs] == [dim_value(m) for m in parts]:  # undoing the merge, batch 1 included
+            core_out = [(j, n, h) for j, (n, h) in enumerate(outs)]
         if bool(core_in) != bool(core_out):
             what = core_in[0].description if core_in else "a new axis"
             raise UnsupportedOpError(f"a view that turns {what} into size-1 axes (its size is 1 only in this "
@@ -345,6 +348,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
     for pos, d in enumerate(targets):
         if d not in out.dims:
             out = insert(out, pos, d)
+            targets[pos] = out.dims[pos]  # (a merged batch dim: another one, holding the same)
     return (as_view(out, targets) if out is not input else as_view(input, targets)).sizes_from(input)
 
 

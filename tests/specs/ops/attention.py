@@ -417,7 +417,7 @@ def shaw_relative_attention(w, x):
     return torch.einsum("bts,bsd->btd", scores.softmax(-1), h)
 
 
-@case(["torch.bmm"], on=(BM.lens,), other_lengths=[[11, 6, 9]])
+@case(["torch.bmm"], on=(BM.lens, BATCH_OF_ONE), other_lengths=[[11, 6, 9]])
 def merged_heads_bmm(w, x):
     """DeBERTa's attention (SEW-D, DeBERTa-v2): batch and heads merged into one axis (``view(-1, T, d)``),
     time-by-time scores by ``bmm``, split back to (B, H, T, T) for the softmax and merged again."""
@@ -456,3 +456,66 @@ def merged_heads_position_scores(w, x):
     pos_key = split(torch.nn.Linear(8, 8)(positions)).repeat(q.size(0) // heads, 1, 1)
     scores = torch.bmm(q, pos_key.transpose(-1, -2))
     return scores.view(-1, heads, scores.size(-2), scores.size(-1)).permute(0, 2, 1, 3).flatten(2)
+
+
+@case(["torch.gather", "torch.bmm"], on=(BM.lens, BATCH_OF_ONE), other_lengths=[[11, 6, 9]])
+def deberta_disentangled_scores(w, x):
+    """DeBERTa-v2's disentangled attention scores (SEW-D): relative positions of queries to keys in log
+    buckets, content-to-position and position-to-content scores gathered at them over the merged batch and
+    heads (the index expanded by sizes of both time axes), added to the content scores."""
+    torch = torch_of(w)
+    heads, span, max_position = 2, 4, 16
+    h = _features(w, x)
+
+    def split(t):
+        t = t.view(t.size()[:-1] + (heads, -1))
+        return t.permute(0, 2, 1, 3).contiguous().view(-1, t.size(1), t.size(-1))
+
+    q, k = split(torch.nn.Linear(8, 8)(h)), split(torch.nn.Linear(8, 8)(h))
+    t = q.size(-2)
+    rel = torch.arange(0, t)[:, None] - torch.arange(0, k.size(-2))[None, :]
+    sign, mid = torch.sign(rel), span
+    abs_pos = torch.where((rel < mid) & (rel > -mid), torch.tensor(mid - 1).type_as(rel), torch.abs(rel))
+    log_pos = torch.ceil(torch.log(abs_pos / mid) / torch.log(torch.tensor((max_position - 1) / mid)) * (mid - 1)) + mid
+    rel = torch.where(abs_pos <= mid, rel.type_as(log_pos), log_pos * sign).to(torch.long)
+    rel = rel[:t, :].unsqueeze(0).unsqueeze(0)
+    positions = torch.nn.Parameter(torch.randn(1, 2 * span, 8))
+    pos_key = split(torch.nn.Linear(8, 8)(positions)).repeat(q.size(0) // heads, 1, 1)
+    pos_query = split(torch.nn.Linear(8, 8)(positions)).repeat(q.size(0) // heads, 1, 1)
+    c2p = torch.bmm(q, pos_key.transpose(-1, -2))
+    c2p_pos = torch.clamp(rel + span, 0, span * 2 - 1)
+    c2p = torch.gather(c2p, dim=-1, index=c2p_pos.squeeze(0).expand([q.size(0), q.size(1), rel.size(-1)]))
+    p2c_pos = torch.clamp(-rel + span, 0, span * 2 - 1)
+    p2c = torch.bmm(k, pos_query.transpose(-1, -2))
+    p2c = torch.gather(p2c, dim=-1, index=p2c_pos.squeeze(0).expand([q.size(0), k.size(-2), k.size(-2)]))
+    scores = torch.bmm(q, k.transpose(-1, -2)) + c2p + p2c.transpose(-1, -2)
+    return scores.view(-1, heads, t, t).amax(-1).transpose(1, 2)
+
+
+@case(["torch.matmul", "torch.nn.functional.pad"], on=(BM.lens, BATCH_OF_ONE), other_lengths=[[11, 6, 9]])
+def conformer_relative_shift(w, x):
+    """Transformer-XL style relative scores (Wav2Vec2-Conformer, ESPnet): a (1, 2t - 1, d) slice of a sinusoid
+    table at bounds from the length, projected per head, its (1, h, d, 2t - 1) product with the (b, h, t, d)
+    queries (a batch of one meets the table's size-1 axis), shifted by the pad-and-view trick and cut to the
+    keys' length (a second axis of length t)."""
+    import math
+    torch = torch_of(w)
+    heads, d_model, max_len = 2, 8, 32
+    h = _features(w, x)
+    position = torch.arange(0, max_len, dtype=torch.float32).unsqueeze(1)
+    div_term = torch.exp(torch.arange(0, d_model, 2, dtype=torch.float32) * -(math.log(10000.0) / d_model))
+    table = torch.zeros(max_len, d_model)
+    table[:, 0::2] = torch.sin(position * div_term)
+    table[:, 1::2] = torch.cos(position * div_term)
+    pe = torch.cat([torch.flip(table, [0]).unsqueeze(0), table[1:].unsqueeze(0)], dim=1)
+    t = h.size(1)
+    start, end = pe.size(1) // 2 - t + 1, pe.size(1) // 2 + t
+    rel = torch.nn.Linear(d_model, d_model, bias=False)(pe[:, start:end])
+    rel = rel.view(*rel.shape[:2], heads, -1).permute(0, 2, 3, 1)
+    q = torch.nn.Linear(5, d_model)(x).view(x.size(0), t, heads, -1).transpose(1, 2)
+    k = h.view(x.size(0), t, heads, -1).transpose(1, 2)
+    scores = torch.matmul(q, rel)
+    shape = scores.shape
+    scores = torch.nn.functional.pad(scores, (1, 0)).view(*shape[:2], shape[3] + 1, shape[2])
+    scores = scores[..., 1:, :].view(shape)[..., :k.size(2)]
+    return (torch.matmul(q, k.transpose(-1, -2)) + scores).softmax(-1).amax(-1).transpose(1, 2)

@@ -189,6 +189,16 @@ def cat_time_twice(w, x):
     return torch.cat([x, x * 2], dim=-1)
 
 
+@case(["torch.cat"], on=(DYNAMIC.lens,), other_lengths=[[16, 9, 16]])
+def cat_onto_empty(w, x):
+    """A cache that starts as ``torch.tensor([])`` (transformers' DynamicLayer): torch leaves 1-d empty
+    tensors out of a cat."""
+    torch = torch_of(w)
+    cache = torch.tensor([], dtype=x.dtype)
+    cache = torch.cat([cache, x], dim=-2)
+    return torch.cat([cache, x * 2], dim=-2)
+
+
 @case(["Tensor.permute", "torch.stack"], on=(DYNAMIC, DYNAMIC.lens))
 def stack(w, x):
     torch = torch_of(w)

@@ -1,0 +1,72 @@
+"""Hugging Face text models (unmodified third-party code), small and randomly initialised: language
+models and encoders as users call them, on token ids.
+
+Each imports ``transformers`` (the real one for the plain run, through ``wrapped_import`` otherwise),
+builds the model from a small config (2 layers of width 32, 4 heads, eager attention, dropouts off)
+and returns the logits or the last hidden state. The causal LMs run with their default key/value
+cache (transformers' ``DynamicCache``, which starts as ``torch.tensor([])``).
+
+Input: token ids, (batch, time) int64 of a vocabulary of ``VOCAB``; ``example_inputs()`` is (1, 12).
+"""
+
+import typing
+
+import numpy as np
+
+VOCAB = 50
+INPUT_SPEC = {"shape": (None,), "sparse": True, "dim": VOCAB, "dtype": "int64"}
+DROPOUTS_OFF = dict(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+
+
+def example_inputs(time=12, batch=1, seed=0):
+    return np.random.RandomState(seed).randint(3, VOCAB, size=(batch, time)).astype("int64")
+
+
+def _transformers(wrapped_import):
+    if typing.TYPE_CHECKING or not wrapped_import:
+        import transformers
+        return transformers
+    return wrapped_import("transformers")
+
+
+def gpt2(wrapped_import, inputs):
+    """Learned positions, a fused query/key/value ``Conv1D``, the output layer tied to the embedding."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.GPT2Config(vocab_size=VOCAB, n_positions=64, n_embd=32, n_layer=2, n_head=4,
+                                     resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, attn_implementation="eager")
+    return transformers.GPT2LMHeadModel(config).eval()(inputs).logits
+
+
+def llama(wrapped_import, inputs):
+    """Rotary positions, RMSNorm, grouped-query attention (2 key/value heads for 4 query heads), SwiGLU."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.LlamaConfig(vocab_size=VOCAB, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64,
+                                      attn_implementation="eager")
+    return transformers.LlamaForCausalLM(config).eval()(inputs).logits
+
+
+def opt(wrapped_import, inputs):
+    """Positions offset by 2 and counted from the attention mask (a cumulative sum)."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.OPTConfig(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, ffn_dim=64,
+                                    num_attention_heads=4, max_position_embeddings=64, word_embed_proj_dim=32,
+                                    dropout=0.0, attention_dropout=0.0, attn_implementation="eager")
+    return transformers.OPTForCausalLM(config).eval()(inputs).logits
+
+
+def bert(wrapped_import, inputs):
+    """A bidirectional encoder: token type embeddings, learned positions, post-norm layers."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.BertConfig(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                                     intermediate_size=64, max_position_embeddings=64, attn_implementation="eager",
+                                     **DROPOUTS_OFF)
+    return transformers.BertModel(config).eval()(inputs).last_hidden_state
+
+
+def t5_encoder(wrapped_import, inputs):
+    """Relative position buckets (a log-spaced bucketing of key minus query positions) shared by the layers."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.T5Config(vocab_size=VOCAB, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
+                                   dropout_rate=0.0, relative_attention_num_buckets=8, attn_implementation="eager")
+    return transformers.T5EncoderModel(config).eval()(inputs).last_hidden_state
