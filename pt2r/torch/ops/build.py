@@ -485,8 +485,11 @@ def float_dtype(dt: _dtype.dtype) -> _dtype.dtype:
 
 def literal(value: Any, dt: _dtype.dtype) -> str:
     """A Python scalar as a TF constant of ``dt``, converted as torch converts it (ints truncate)."""
-    if isinstance(value, complex) or dt.is_complex:
-        raise UnsupportedOpError("complex scalars are not supported")
+    if dt.is_complex:
+        value = complex(value)
+        return f"tf.constant(complex({value.real!r}, {value.imag!r}), dtype={dt.name!r})"
+    if isinstance(value, complex):
+        raise ModelError(f"a complex number ({value!r}) where torch computes in {dt}")
     if dt is _dtype.bool:
         text = repr(bool(value))
     elif not dt.is_floating_point:
@@ -520,10 +523,11 @@ def operand(value: Any, dtype: _dtype.dtype) -> Tensor:
     ``constant`` layer, another dtype a ``cast`` layer."""
     if isinstance(value, SizeValue):
         value = size_scalar(value)
-    if isinstance(value, complex) or dtype.is_complex:
-        raise UnsupportedOpError("complex numbers are not supported")
+    if dtype.is_complex and dtype is not _dtype.complex64:
+        raise UnsupportedOpError(f"{dtype} tensors are not supported (only complex64)")
     if not isinstance(value, Tensor):
-        number = bool(value) if dtype is _dtype.bool else float(value) if dtype.is_floating_point else int(value)
+        number = bool(value) if dtype is _dtype.bool else float(value) if dtype.is_floating_point else \
+            complex(value) if dtype.is_complex else int(value)
         return make({"class": "constant", "value": number, "dtype": dtype.name}, [], dtype=dtype,
                     name=ctx().layer_name_for() + ".const")
     return cast_layer(value, dtype)
@@ -533,8 +537,8 @@ def cast(input: Tensor, dtype: _dtype.dtype, *, copy: bool = False) -> Tensor:
     """``input`` as ``dtype``; the tensor itself when it already is (torch returns ``self`` too)."""
     if dtype is input.dtype and not copy:
         return input
-    if dtype.is_complex or input.dtype.is_complex:
-        raise UnsupportedOpError("casts to or from complex dtypes are not supported")
+    if input.dtype.is_complex:  # (torch drops the imaginary part, with a warning)
+        raise UnsupportedOpError("casts from complex dtypes are not supported (take .real or .abs())")
     if dtype is input.dtype:  # a copy: a tensor of its own (in-place ops on it rebind it alone)
         out = make({"class": "copy", "from": input}, input.dims, dtype=dtype)
     else:

@@ -284,6 +284,10 @@ _ACTIVATIONS = {"exp": "exp", "log": "log", "sqrt": "sqrt", "rsqrt": "rsqrt", "l
                 "i0": "bessel_i0"}
 
 
+#: those computed on complex tensors too (TF's kernels take complex64)
+_COMPLEX = ("exp", "log", "sqrt", "rsqrt", "sin", "cos", "tan", "sinh", "cosh", "reciprocal", "neg", "square")
+
+
 def unary_op(name: str, fmt: str | tuple[str, None], floating: bool) -> Callable[..., Tensor]:
     """A builder computing function ``name`` (TF code ``fmt``) of its input (in its float dtype if
     ``floating``); ``fmt`` a pair: the identity on integers."""
@@ -293,6 +297,8 @@ def unary_op(name: str, fmt: str | tuple[str, None], floating: bool) -> Callable
         if name == "abs" and input.dtype.is_complex:  # a complex tensor's magnitude: real-valued
             real = _dtype.float64 if input.dtype is _dtype.complex128 else _dtype.float32
             return make({"class": "activation", "from": input, "activation": "abs"}, input.dims, dtype=real)
+        if input.dtype.is_complex and name not in _COMPLEX:
+            raise UnsupportedOpError(f"{name} of a complex tensor is not supported")
         dtype = float_dtype(input.dtype) if floating else input.dtype
         text = fmt
         if isinstance(fmt, tuple):

@@ -1,5 +1,6 @@
-"""Spectral ops: ``torch.fft`` (rfft, irfft, fft, ifft), ``torch.stft`` and its window functions, and
-the parts of complex results a model takes (``abs``, ``real``, ``imag``, ``view_as_real``).
+"""Spectral ops: ``torch.fft`` (rfft, irfft, fft, ifft), ``torch.stft`` and its window functions,
+``torch.istft``, the parts of complex results a model takes (``abs``, ``real``, ``imag``,
+``view_as_real``) and complex tensors built from real parts (``complex``, ``polar``, ``view_as_complex``).
 
 Torch computes these on the padded batch: an FFT over a dynamic axis is over its padded size, and
 ``stft`` with ``center=True`` reflects at the padded end. So does the net: nothing is masked.
@@ -12,9 +13,13 @@ Torch computes these on the padded batch: an FFT over a dynamic axis is over its
   and an FFT over the frame axis. ``normalized`` scales the signal by ``n_fft ** -0.5`` first.
 - The FFTs are eval layers (RETURNN has no FFT layer over an arbitrary axis): ``tf.signal``'s
   kernel on the input with its axes named, the transformed one last (`along`), scaled for ``norm``.
+- ``torch.istft`` inverts it as torch does (iSTFT vocoders: Vocos, iSTFTNet): see `istft`.
 - Complex results: ``abs`` is RETURNN's ``activation`` layer (complex in, float out), ``real``,
-  ``imag`` and ``view_as_real`` are eval layers. The other elementwise ops stay real-only; on a
-  complex tensor they say so (``operand``).
+  ``imag`` and ``view_as_real`` are eval layers. Complex arithmetic (``+ - * /``, also with Python
+  complex scalars: ``mag * (cos(p) + 1j * sin(p))``) is RETURNN's ``combine`` layer, and ``exp``,
+  ``log``, ``sqrt``, the trigonometric functions and a few more its ``activation`` layer
+  (``elementwise._COMPLEX``); the other elementwise functions of a complex tensor say they are not
+  supported.
 """
 
 from __future__ import annotations
@@ -207,7 +212,7 @@ def _is_tf_hann(window: Tensor | None, n_fft: int) -> bool:
     return bool(np.allclose(np.asarray(window.value, dtype=np.float64), hann, rtol=0.0, atol=1e-6))
 
 
-def _frame_window(window: Tensor | None, n_fft: int, win_length: int) -> Tensor | None:
+def _frame_window(window: Tensor | None, n_fft: int, win_length: int, what: str = "stft") -> Tensor | None:
     """The window over a whole frame: ``window`` (ones if None) centred in ``n_fft``, zeros around it;
     None for a rectangular window over the whole frame."""
     left = (n_fft - win_length) // 2
@@ -218,10 +223,10 @@ def _frame_window(window: Tensor | None, n_fft: int, win_length: int) -> Tensor 
         values[left:left + win_length] = 1.0
         return value_tensor(values, "float32", ctx().layer_name_for() + ".window")
     if window.ndim != 1 or int(window.shape[0]) != win_length:
-        raise ModelError(f"stft expected a 1D window tensor of size equal to win_length={win_length}, but got "
+        raise ModelError(f"{what} expected a 1D window tensor of size equal to win_length={win_length}, but got "
                          f"window with size {list(window.shape)}")
     if window.dtype is not _dtype.float32:
-        raise UnsupportedOpError(f"stft with a {window.dtype} window is not supported (only float32)")
+        raise UnsupportedOpError(f"{what} with a {window.dtype} window is not supported (only float32)")
     if win_length == n_fft:
         return window
     return pad(window, [left, n_fft - win_length - left])
@@ -328,3 +333,93 @@ def _part(name: str) -> Callable[[Tensor], Tensor]:
 
 for _name in ("real", "imag"):
     op(f"Tensor.{_name}", f"torch.{_name}")(_part(_name))
+
+
+@op("torch.istft", "Tensor.istft")
+def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: int | None = None,  # noqa: A002
+          window: Tensor | None = None, center: bool = True, normalized: bool = False, onesided: bool | None = None,
+          length: Any = None, return_complex: bool = False) -> Tensor:
+    """The inverse of `stft` as torch computes it: each frame's inverse FFT, windowed, overlapped and added
+    ``hop_length`` apart (``tf.signal.overlap_and_add``), divided by the overlapped squared window, cut by
+    ``n_fft // 2`` at both ends with ``center``, or to ``length`` (zeros beyond the frames). Over a dynamic
+    frames axis the signal is ``(frames - 1) * hop_length`` long (``length``: its dim, e.g. ``x.shape[-1]``).
+    RETURNN has no inverse STFT layer: one eval layer over the named frequency and frames axes."""
+    if input.ndim not in (2, 3) or not input.dtype.is_complex:
+        raise ModelError(f"istft expected a 2D or 3D complex tensor (freq, frames), got {input.ndim}D {input.dtype}")
+    _checked_dtype(input, "istft")
+    if return_complex:
+        raise UnsupportedOpError("istft with return_complex=True is not supported")
+    for name, value in (("n_fft", n_fft), ("hop_length", hop_length), ("win_length", win_length)):
+        if isinstance(value, (SizeValue, Tensor)):
+            raise UnsupportedOpError(f"istft with {name} taken from a dynamic size is not supported")
+    hop = n_fft // 4 if hop_length is None else int(hop_length)
+    win_length = n_fft if win_length is None else int(win_length)
+    if n_fft <= 0 or hop <= 0 or not 0 < win_length <= n_fft:
+        raise ModelError(f"istft expected 0 < n_fft, 0 < hop_length and 0 < win_length <= n_fft, but got "
+                         f"n_fft={n_fft}, hop_length={hop}, win_length={win_length}")
+    *batch, freq, frames = input.dims
+    bins = _size(freq) if freq.dimension is None else freq.dimension
+    onesided = bins != n_fft if onesided is None else bool(onesided)
+    if bins != (n_fft // 2 + 1 if onesided else n_fft):
+        raise ModelError(f"istft expected the frequency axis to have {n_fft // 2 + 1 if onesided else n_fft} bins "
+                         f"for n_fft={n_fft}, got {bins}")
+    if any(d.is_batch_dim() for d in (freq, frames)):
+        raise UnsupportedOpError("istft over the batch axis is not supported")
+    weights = _frame_window(window, n_fft, win_length, "istft")
+    n = _size(frames) if frames.dimension is None else frames.dimension
+    full = n_fft + hop * (n - 1)  # the overlapped frames' length (at record time)
+    start = n_fft // 2 if center else 0
+    extra = [weights] if weights is not None else []
+    if length is None:
+        stop, out = (full - start, _note_size((frames - 1) * hop, full - 2 * start) if center else
+                     _note_size((frames - 1) * hop + n_fft, full))
+        if frames.dimension is not None:
+            out = new_dim(full - 2 * start if center else full, "signal")
+        cut = f"y[..., {start}:{stop - full or None}] / envelope[{start}:{stop - full or None}]"
+    else:
+        if isinstance(length, SizeValue):
+            out, size = length.dim, "tf.cast(tf.reshape(source({}), []), tf.int32)".format(len(extra) + 1)
+            extra.append(size_scalar(length))
+        else:
+            out, size = new_dim(int(length), "signal"), str(int(length))
+        cut = (f"(lambda m: tf.pad((y / tf.where(envelope > 1e-11, envelope, 1.0))[..., {start}:{start} + m], "
+               f"[[0, 0]] * (y.shape.rank - 1) + [[0, tf.maximum({start} + m - tf.shape(y)[-1], 0)]]))({size})")
+    spectrum = "tf.signal.irfft(v, fft_length=[%d])" % n_fft if onesided else "tf.math.real(tf.signal.ifft(v))"
+    scale = f" * {math.sqrt(n_fft)!r}" if normalized else ""
+    w = "source(1, auto_convert=False)" if weights is not None else f"tf.ones([{n_fft}])"
+    body = (f"(lambda f, w: (lambda y, envelope: {cut})(tf.signal.overlap_and_add(f * w, {hop}), "
+            f"tf.signal.overlap_and_add(tf.tile((w * w)[None], [tf.shape(f)[-2], 1]), {hop})))"
+            f"({spectrum}{scale}, {w})")
+    others = [d for d in input.layer.output.dims if d not in (freq, frames)]
+    source = "source(0, auto_convert=False, as_data=True).copy_compatible_to_dims_raw(axes0)"
+    return eval_layer(f"(lambda v: {body})({source})", [input, *extra], [*batch, out], _dtype.float32,
+                      raw_dims=others + [out], eval_locals={"axes0": [*others, frames, freq]})
+
+
+@op("torch.complex")
+def complex_(real: Tensor, imag: Tensor, *, out: Any = None) -> Tensor:
+    """``real + 1j * imag``, broadcast (float32 parts)."""
+    for part in (real, imag):
+        if part.dtype is not _dtype.float32:
+            raise UnsupportedOpError(f"torch.complex of {part.dtype} parts is not supported (only float32)")
+    return compute(lambda a, b: f"tf.complex({a}, {b})", [real, imag], [None, None], _dtype.complex64)
+
+
+@op("torch.polar")
+def polar(abs: Tensor, angle: Tensor, *, out: Any = None) -> Tensor:  # noqa: A002
+    """``abs * (cos(angle) + 1j * sin(angle))``, broadcast (float32 parts)."""
+    for part in (abs, angle):
+        if part.dtype is not _dtype.float32:
+            raise UnsupportedOpError(f"torch.polar of {part.dtype} parts is not supported (only float32)")
+    return compute(lambda r, a: f"tf.complex({r} * tf.cos({a}), {r} * tf.sin({a}))", [abs, angle], [None, None],
+                   _dtype.complex64)
+
+
+@op("torch.view_as_complex")
+def view_as_complex(input: Tensor) -> Tensor:  # noqa: A002
+    """The last axis (of size 2) as the real and imaginary parts."""
+    if input.ndim == 0 or input.dims[-1].dimension != 2:
+        raise ModelError("Tensor must have a last dimension of size 2")
+    if input.dtype is not _dtype.float32:
+        raise UnsupportedOpError(f"view_as_complex of a {input.dtype} tensor is not supported (only float32)")
+    return along(input, input.ndim - 1, "tf.complex(v[..., 0], v[..., 1])", [], _dtype.complex64)

@@ -246,7 +246,75 @@ def rfft_float64(w, x):
     return torch.fft.rfft(x.double()).abs()
 
 
-@refused("complex", on=RAW_AUDIO)
+@case(["Tensor.pow", "torch.fft.rfft", "torch.view_as_real"], on=(RAW_AUDIO.lens,))
 def complex_pow(w, x):
     torch = torch_of(w)
-    return torch.view_as_real(torch.fft.rfft(x).pow(2))
+    return torch.view_as_real(torch.fft.rfft(x).pow(2) / 4)
+
+
+# -- back to signals: complex spectra built from parts, istft ---------------------------------------
+
+@case(["Tensor.istft", "torch.istft", "torch.stft"], on=(RAW_AUDIO, RAW_AUDIO.lens), other_lengths=[[50, 23, 31]])
+def istft_roundtrip(w, x):
+    """stft then istft with the same Hann window: the signal again, (frames - 1) * hop long."""
+    torch = torch_of(w)
+    window = torch.hann_window(16)
+    spec = torch.stft(x, 16, 4, window=window, return_complex=True)
+    return spec.istft(16, 4, window=window) + torch.istft(spec * 2, 16, 4, window=window)
+
+
+@case(["torch.istft", "torch.stft"], on=(RAW_AUDIO, RAW_AUDIO.lens), other_lengths=[[50, 23, 31]])
+def istft_length_and_short_window(w, x):
+    """A window shorter than n_fft (centred in the frame), normalized, cut or padded to the input's length."""
+    torch = torch_of(w)
+    window = torch.hamming_window(12)
+    spec = torch.stft(x, 16, 4, 12, window=window, normalized=True, return_complex=True)
+    return torch.istft(spec, 16, 4, 12, window=window, normalized=True, length=x.shape[-1])
+
+
+@case(["torch.istft", "torch.stft"], on=(RAW_AUDIO.lens,))
+def istft_two_sided(w, x):
+    torch = torch_of(w)
+    window = torch.hann_window(16)
+    spec = torch.stft(x, 16, 4, window=window, onesided=False, return_complex=True)
+    return torch.istft(spec, 16, 4, window=window, onesided=False)
+
+
+@case(["torch.istft"], on=(FEATURES, FEATURES.lens), other_lengths=[[9, 3, 6]])
+def feat_vocos_head(w, x):
+    """Vocos' ISTFT head: log-magnitudes and phases from a projection of the features, the complex
+    spectrum ``mag * (cos(p) + 1j * sin(p))`` (a complex scalar), its istft over the frames (time)."""
+    torch = torch_of(w)
+    n_fft, hop = 8, 2
+    out = torch.nn.Linear(5, n_fft + 2)(x).transpose(1, 2)
+    mag, p = out.chunk(2, dim=1)
+    mag = torch.clip(torch.exp(mag), max=1e2)
+    spec = mag * (torch.cos(p) + 1j * torch.sin(p))
+    return torch.istft(spec, n_fft, hop, window=torch.hann_window(n_fft), center=True)
+
+
+@case(["torch.complex", "torch.polar", "torch.view_as_complex", "torch.istft"], on=(FEATURES.lens,),
+      other_lengths=[[9, 3, 6]])
+def feat_complex_parts(w, x):
+    """iSTFTNet's spectrum ``mag * exp(1j * phase)``, the same by torch.polar and torch.complex, and parts
+    stacked last as view_as_complex; rectangular window (none given), not centred."""
+    torch = torch_of(w)
+    out = torch.nn.Linear(5, 10)(x).transpose(1, 2)
+    mag, phase = torch.exp(out[:, :5]), torch.sin(out[:, 5:])
+    a = mag * torch.exp(phase * 1j)
+    b = torch.polar(mag, phase) + torch.complex(mag * torch.cos(phase), mag * torch.sin(phase))
+    c = torch.view_as_complex(torch.stack([mag, phase], -1).contiguous())
+    return torch.istft(a + b - c / 2, 8, 4, center=False, window=torch.hann_window(8) + 0.5)
+
+
+@refused("istft with return_complex=True", on=RAW_AUDIO)
+def istft_return_complex(w, x):
+    torch = torch_of(w)
+    spec = torch.stft(x, 16, 4, onesided=False, return_complex=True)
+    return torch.istft(spec, 16, 4, onesided=False, return_complex=True).real
+
+
+@refused("atan of a complex tensor", on=RAW_AUDIO)
+def complex_atan(w, x):
+    torch = torch_of(w)
+    return torch.view_as_real(torch.atan(x * 1j))
