@@ -13,7 +13,8 @@ Torch computes these on the padded batch: an FFT over a dynamic axis is over its
   and an FFT over the frame axis. ``normalized`` scales the signal by ``n_fft ** -0.5`` first.
 - The FFTs are eval layers (RETURNN has no FFT layer over an arbitrary axis): ``tf.signal``'s
   kernel on the input with its axes named, the transformed one last (`along`), scaled for ``norm``.
-- ``torch.istft`` inverts it as torch does (iSTFT vocoders: Vocos, iSTFTNet): see `istft`.
+- ``torch.istft`` inverts it as torch does (iSTFT vocoders: Vocos, iSTFTNet): see `istft`; so does
+  ``F.fold`` along one axis, the overlap-add of an iSTFT written by hand (`fold`).
 - Complex results: ``abs`` is RETURNN's ``activation`` layer (complex in, float out), ``real``,
   ``imag`` and ``view_as_real`` are eval layers. Complex arithmetic (``+ - * /``, also with Python
   complex scalars: ``mag * (cos(p) + 1j * sin(p))``) is RETURNN's ``combine`` layer, and ``exp``,
@@ -423,3 +424,53 @@ def view_as_complex(input: Tensor) -> Tensor:  # noqa: A002
     if input.dtype is not _dtype.float32:
         raise UnsupportedOpError(f"view_as_complex of a {input.dtype} tensor is not supported (only float32)")
     return along(input, input.ndim - 1, "tf.complex(v[..., 0], v[..., 1])", [], _dtype.complex64)
+
+
+def _pair(value: Any, what: str) -> tuple[Any, Any]:
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) != 2:
+        raise ModelError(f"fold expected {what} to be a single int or a pair, got {value!r}")
+    return pair
+
+
+@op("torch.nn.functional.fold")
+def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,  # noqa: A002
+         stride: Any = 1) -> Tensor:
+    """Sliding blocks summed into a tensor, along one spatial axis: ``output_size`` (1, n) with blocks
+    (1, k) (or (n, 1) with (k, 1)), ``stride`` apart, no padding or dilation. That is an overlap-add
+    (``tf.signal.overlap_and_add``), as iSTFT code written by hand uses it (Vocos' ``padding="same"``).
+    A dynamic ``n`` (``(t - 1) * hop + k``) gives the result its dim."""
+    (h, w), (kh, kw), (sh, sw) = (_pair(v, name) for v, name in (
+        (output_size, "output_size"), (kernel_size, "kernel_size"), (stride, "stride")))
+    if _pair(dilation, "dilation") != (1, 1) or _pair(padding, "padding") != (0, 0):
+        raise UnsupportedOpError("fold with dilation or padding is not supported")
+    if (h, kh, sh) == (1, 1, 1):
+        length, k, step, along_w = w, int(kw), int(sw), True
+    elif (w, kw, sw) == (1, 1, 1):
+        length, k, step, along_w = h, int(kh), int(sh), False
+    else:
+        raise UnsupportedOpError("fold is supported along one spatial axis only (output_size (1, n) with "
+                                 "kernel_size (1, k), or (n, 1) with (k, 1))")
+    if input.ndim not in (2, 3) or input.dims[-1].is_batch_dim() or input.dims[-2].is_batch_dim():
+        raise ModelError(f"fold expected a 2D or 3D (batch, channels * block, blocks) input, got {input.ndim}D")
+    blocks_dim, rows = input.dims[-1], input.dims[-2]
+    rows_n = int(input.shape[-2])
+    if rows.dimension is None or rows_n % k:
+        raise ModelError(f"fold expected size of input's dimension -2 ({rows_n}) to be divisible by the product of "
+                         f"kernel_size ({k})")
+    blocks = int(input.shape[-1])
+    if blocks != (int(length) - k) // step + 1:
+        raise ModelError(f"fold: {blocks} blocks do not fill output_size {int(length)} with kernel_size {k} and "
+                         f"stride {step}")
+    out = length.dim if isinstance(length, SizeValue) else new_dim(int(length), "fold")
+    channels, one = new_dim(rows_n // k, "channels"), new_dim(1, "one")
+    others = [d for d in input.layer.output.dims if d not in (rows, blocks_dim)]
+    source = "source(0, auto_convert=False, as_data=True).copy_compatible_to_dims_raw(axes0)"
+    added = "[..., None, :]" if along_w else "[..., None]"
+    body = (f"tf.signal.overlap_and_add(tf.transpose(tf.reshape(v, tf.concat([tf.shape(v)[:-2], "
+            f"[{rows_n // k}, {k}, tf.shape(v)[-1]]], 0)), tf.concat([tf.range(tf.rank(v) - 2), "
+            f"tf.rank(v) - 2 + tf.constant([0, 2, 1])], 0)), {step}){added}")
+    spatial = [one, out] if along_w else [out, one]
+    return eval_layer(f"(lambda v: {body})({source})", [input], [*input.dims[:-2], channels, *spatial],
+                      input.dtype, raw_dims=others + [channels, *spatial],
+                      eval_locals={"axes0": [*others, rows, blocks_dim]})

@@ -318,3 +318,31 @@ def istft_return_complex(w, x):
 def complex_atan(w, x):
     torch = torch_of(w)
     return torch.view_as_real(torch.atan(x * 1j))
+
+
+@case(["torch.nn.functional.fold", "torch.fft.irfft"], on=(FEATURES, FEATURES.lens), other_lengths=[[9, 3, 6]])
+def feat_vocos_same_padding(w, x):
+    """Vocos' ISTFT with ``padding="same"``: the frames' inverse FFT, windowed, overlapped and added by
+    F.fold into ``(t - 1) * hop + win`` samples, the window envelope by F.fold too, both cut by the padding."""
+    torch = torch_of(w)
+    n_fft, hop = 8, 2
+    pad = (n_fft - hop) // 2
+    out = torch.nn.Linear(5, n_fft + 2)(x).transpose(1, 2)
+    spec = torch.exp(out[:, :5]) * torch.exp(1j * out[:, 5:])
+    window = torch.hann_window(n_fft)
+    frames = torch.fft.irfft(spec, n_fft, dim=1, norm="backward") * window[None, :, None]
+    t = spec.shape[-1]
+    size = (t - 1) * hop + n_fft
+    y = torch.nn.functional.fold(frames, output_size=(1, size), kernel_size=(1, n_fft), stride=(1, hop))
+    y = y[:, 0, 0, pad:-pad]
+    window_sq = window.square().expand(1, t, -1).transpose(1, 2)
+    envelope = torch.nn.functional.fold(window_sq, output_size=(1, size), kernel_size=(1, n_fft),
+                                        stride=(1, hop)).squeeze()[pad:-pad]
+    return y / envelope
+
+
+@refused("fold is supported along one spatial axis only", on=FEATURES)
+def feat_fold_2d(w, x):
+    torch = torch_of(w)
+    blocks = torch.nn.Linear(5, 4)(x).transpose(1, 2)[:, :, :4]
+    return torch.nn.functional.fold(blocks, output_size=(3, 3), kernel_size=(2, 2))
