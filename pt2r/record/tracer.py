@@ -71,14 +71,19 @@ def _is_pt2r_internal(filename: str) -> bool:
 
 
 def _code_objects(func: Any) -> set:
-    """The code of ``func`` and what it dispatches to: functions it wraps, and the branches of a
-    ``boolean_dispatch`` (``F.max_pool1d`` picks one by ``return_indices``; the branch calls
-    ``handle_torch_function`` with the dispatcher as the op)."""
+    """The code of ``func`` and what it dispatches to: functions it wraps, its helper in
+    ``torch.functional``, and the branches of a ``boolean_dispatch`` (``F.max_pool1d`` picks one by
+    ``return_indices``; the branch calls ``handle_torch_function`` with the dispatcher as the op)."""
     codes = set()
     while func is not None:
         code = getattr(func, "__code__", None)
         if code is not None:
             codes.add(code)
+            # torch.functional's meshgrid dispatches in its helper _meshgrid
+            helper = getattr(torch.functional, "_" + func.__name__, None) \
+                if getattr(func, "__module__", None) == "torch.functional" else None
+            if hasattr(helper, "__code__"):
+                codes.add(helper.__code__)
             if code.co_filename in _DISPATCH_FILES:
                 codes |= {c.cell_contents.__code__ for c in func.__closure__ or ()
                           if hasattr(c.cell_contents, "__code__")}

@@ -29,8 +29,8 @@ from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.build import (
-    LayerRef, as_size, cast, cast_layer, compute, ctx, dims_of_sizes, drawn, eval_layer, fresh_dim, literal, make,
-    retag, scalar_dtype, size_arg, size_scalar)
+    LayerRef, as_size, cast, cast_layer, combine, compute, ctx, dims_of_sizes, drawn, eval_layer, fresh_dim, insert,
+    literal, make, new_dim, retag, scalar_dtype, size_arg, size_scalar)
 from pt2r.torch.ops.registry import op
 from pt2r.torch.values import value_tensor
 
@@ -232,6 +232,42 @@ def arange(*args: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tens
         return cast(positions, dtype)
     return compute(lambda p: f"({p} * {literal(step, dtype)} + {literal(start, dtype)})", [positions], [dtype],
                    dtype)
+
+
+@op("torch.eye")
+def eye(n: Any, m: Any = None, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:
+    """The identity (``n`` rows, ``m`` columns): row positions equal to column positions. A dynamic
+    size (``torch.eye(x.size(1))``) gives the axis its dim, so the matrix follows the length."""
+    dtype = dtype or _dtype.float32
+    n, m = as_size(n), as_size(n if m is None else m)
+    if not isinstance(n, SizeValue) and not isinstance(m, SizeValue):  # static: usually folded already
+        return value_tensor(np.eye(int(n), int(m)).astype(dtype.name), dtype.name, ctx().layer_name_for())
+    rows, cols = arange(n), arange(m)
+    rows = insert(rows, 1, new_dim(1, "one"))
+    if cols.dims[0] in rows.dims:  # a square matrix over one dynamic axis: a second dim of its size
+        cols = retag(cols, [fresh_dim(cols.dims[0])])
+    return cast(combine("equal", [rows, cols], _dtype.int64, layer="compare"), dtype)
+
+
+@op("torch.linspace")
+def linspace(start: Any, end: Any, steps: Any, *, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, computed as torch does (from the start for
+    the first half, from the end for the second). A dynamic ``steps`` gives the axis its dim."""
+    dtype = dtype or _dtype.float32
+    for bound in (start, end):
+        if isinstance(bound, Tensor):
+            raise UnsupportedOpError("linspace with tensor bounds is not supported")
+    steps = as_size(steps)
+    if not isinstance(steps, SizeValue):  # static: usually folded already
+        return value_tensor(np.linspace(start, end, int(steps)).astype(dtype.name), dtype.name,
+                            ctx().layer_name_for())
+    start, end = float(start), float(end)
+    values = compute(lambda p, n: (
+        f"(lambda i, n: (lambda step: tf.where(i < n / 2, {start!r} + step * i, {end!r} - step * (n - 1 - i)))"
+        f"(tf.where(n > 1, ({end!r} - {start!r}) / tf.maximum(n - 1, 1), 0.)))"
+        f"(tf.cast({p}, tf.float64), tf.cast({n}, tf.float64))"), [arange(steps), steps], [None, _dtype.int64],
+        _dtype.float64)
+    return cast(values, dtype)
 
 
 # -- tensor from data -------------------------------------------------------------------

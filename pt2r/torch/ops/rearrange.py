@@ -25,8 +25,8 @@ from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.build import (
-    as_view, ctx, dim_value, eval_layer, fresh_dim, insert, merge_axes, new_dim, norm_axis, shape_arg,
-    split_batch_merges, unify)
+    as_view, cast_layer, combine, ctx, dim_value, eval_layer, fresh_dim, insert, merge_axes, new_dim, norm_axis,
+    promote, reduce_layer, shape_arg, split_batch_merges, unify)
 from pt2r.torch.ops.registry import op
 from pt2r.torch.ops.view import expand, flatten
 
@@ -290,6 +290,39 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: Any = None) -> Tensor:  
             raise UnsupportedOpError("take_along_dim without dim (over the flattened tensors) is not supported")
         dim = 0
     return _take_along(input, indices, norm_axis(dim, input.ndim), "take_along_dim", broadcasts=True)
+
+
+# -- bucketize, searchsorted -------------------------------------------------------------------------
+
+def _count_below(boundaries: Tensor, values: Any, right: bool, out_int32: bool, what: str) -> Tensor:
+    """For each value, how many of the sorted 1-d ``boundaries`` lie below it (``right``: or equal): its
+    bucket. A ``compare`` layer against the boundaries along a new axis, summed over it."""
+    if not isinstance(values, Tensor):
+        raise UnsupportedOpError(f"{what} of a Python scalar is not supported")
+    if boundaries.ndim != 1:
+        raise UnsupportedOpError(f"{what} with {boundaries.ndim}-d boundaries is not supported (only 1-d)")
+    if values.dtype.is_complex or boundaries.dtype.is_complex:
+        raise ModelError(f"{what} is not implemented for complex tensors")
+    x = insert(values, values.ndim, new_dim(1, "bucket"))
+    below = combine("less_equal" if right else "less", [boundaries, x], promote(boundaries, values), layer="compare")
+    counts = reduce_layer(cast_layer(below, _dtype.int64), "sum", [below.ndim - 1])
+    return cast_layer(counts, _dtype.int32) if out_int32 else counts
+
+
+@op("torch.bucketize")
+def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False, right: bool = False,  # noqa: A002
+              out: Any = None) -> Tensor:
+    return _count_below(boundaries, input, right, out_int32, "bucketize")
+
+
+@op("torch.searchsorted")
+def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False, right: bool = False,  # noqa: A002
+                 side: str | None = None, sorter: Any = None, out: Any = None) -> Tensor:
+    if sorter is not None:
+        raise UnsupportedOpError("searchsorted with a sorter is not supported")
+    if side is not None:
+        right = side == "right"
+    return _count_below(sorted_sequence, input, right, out_int32, "searchsorted")
 
 
 # -- topk, sort, argsort -----------------------------------------------------------------------------

@@ -28,7 +28,8 @@ from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.build import (
-    as_view, ctx, dim_value, insert, make, merge_axes, merged_batch, new_dim, norm_axis, shape_arg, split_axis)
+    as_view, broadcast, ctx, dim_value, insert, make, merge_axes, merged_batch, new_dim, norm_axis, shape_arg,
+    split_axis)
 from pt2r.torch.nn.module import Module
 from pt2r.torch.ops.registry import module, op
 
@@ -350,6 +351,65 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
             out = insert(out, pos, d)
             targets[pos] = out.dims[pos]  # (a merged batch dim: another one, holding the same)
     return (as_view(out, targets) if out is not input else as_view(input, targets)).sizes_from(input)
+
+
+@op("torch.broadcast_tensors")
+def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
+    """Each tensor expanded to the shape they broadcast to (torch's rules: `build.broadcast`)."""
+    _, dims = broadcast(*tensors)
+    sizes = [SizeValue(dim_value(d), d) if d.dimension is None or d.is_batch_dim() else d.dimension for d in dims]
+    return tuple(expand(t, *sizes) for t in tensors)
+
+
+@op("torch.meshgrid")
+def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
+    """Coordinate grids of 1-d tensors: each one along its own axis, expanded over the others'
+    (``indexing="xy"`` swaps the first two axes; torch's default is "ij")."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in (None, "ij", "xy"):
+        raise ModelError(f"torch.meshgrid: indexing must be one of 'xy' or 'ij', but received: {indexing}")
+    if any(t.ndim > 1 for t in tensors):
+        raise ModelError("torch.meshgrid: Expected 0D or 1D tensor in the tensor list")
+    axes = [t if t.ndim == 1 else unsqueeze(t, 0) for t in tensors]
+    order = list(range(len(axes)))
+    if indexing == "xy" and len(axes) > 1:
+        order[0], order[1] = 1, 0
+    sizes = [t.shape[0] for t in axes]
+    grid_sizes = [sizes[i] for i in order]
+    grids = []
+    for i, t in enumerate(axes):
+        pos = order.index(i)
+        shaped = t
+        for _ in range(pos):
+            shaped = unsqueeze(shaped, 0)
+        for _ in range(len(axes) - pos - 1):
+            shaped = unsqueeze(shaped, -1)
+        grids.append(expand(shaped, *grid_sizes))
+    return tuple(grids)
+
+
+def _at_least(n: int, tensors: tuple) -> Any:
+    """``atleast_<n>d``: size-1 axes added (0-d: all of them; 1-d: in front; 2-d to 3-d: behind)."""
+    single = len(tensors) == 1 and isinstance(tensors[0], Tensor)
+    items = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    out = []
+    for t in items:
+        while t.ndim < n:
+            t = unsqueeze(t, 0 if t.ndim == 0 or (t.ndim == 1) else t.ndim)
+        out.append(t)
+    return out[0] if single else tuple(out)
+
+
+def _at_least_builder(n: int) -> Any:
+    def at_least(*tensors: Any) -> Any:
+        return _at_least(n, tensors)
+    at_least.__name__ = f"atleast_{n}d"
+    return at_least
+
+
+for _n in (1, 2, 3):
+    op(f"torch.atleast_{_n}d")(_at_least_builder(_n))
 
 
 @op("Tensor.broadcast_to", "torch.broadcast_to")

@@ -56,3 +56,19 @@ def one_hot(w, x):
     indices = (x.abs() * 2).long().clamp(max=3)
     return torch.nn.functional.one_hot(indices, 4).float() * x.unsqueeze(-1) + torch.nn.functional.one_hot(
         indices[..., 0], num_classes=6).sum(-1, keepdim=True).unsqueeze(-1)
+
+
+@case(["torch.eye"], on=(BM.lens,), other_lengths=[[11, 6, 9]])
+def eye_over_time(w, x):
+    """A (t, t) identity from the length (a time-by-time mask's diagonal) and a (t, 5) one."""
+    torch = torch_of(w)
+    t = x.size(1)
+    return torch.matmul(torch.eye(t), x) + torch.eye(t, 5, dtype=torch.float64).float()
+
+
+@case(["torch.linspace"], on=(BM.lens,), other_lengths=[[11, 6, 9]])
+def linspace_over_time(w, x):
+    """Evenly spaced weights over the length (and one more), as torch computes them."""
+    torch = torch_of(w)
+    ramp = torch.linspace(-2, 3, x.size(1) + 1)[:-1]
+    return x * ramp[None, :, None] + torch.linspace(0, 1, 5)

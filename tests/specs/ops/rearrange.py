@@ -242,3 +242,13 @@ def function_forms(w, x):
     """Function and method forms the other models call in the other form (over the channels)."""
     torch = torch_of(w)
     return x.fliplr() + torch.flipud(x.transpose(0, 1)).transpose(0, 1) + torch.msort(x.transpose(0, 1)).transpose(0, 1)
+
+
+@case(["torch.bucketize", "torch.searchsorted"], on=(TM,))
+def buckets(w, x):
+    """Buckets of values between sorted boundaries, from both sides, and int32 ones."""
+    torch = torch_of(w)
+    edges = torch.tensor([-1.0, -0.25, 0.0, 0.5, 1.0])
+    left = torch.bucketize(x, edges)
+    right = torch.bucketize(x, edges, right=True, out_int32=True)
+    return left + right + torch.searchsorted(edges, x, side="right") + torch.searchsorted(edges, x, right=False)

@@ -547,3 +547,23 @@ def unfold_frames(w, x):
     a static axis."""
     time, static = (2, 1) if x.size(1) == 6 else (1, 2)
     return x.unfold(time, 4, 2) * 2, x.unfold(time, 2, 3), x.unfold(time, 1, 1).squeeze(-1), x.unfold(static, 2, 2)
+
+
+@case(["torch.broadcast_tensors", "torch.meshgrid"], on=(BM.lens,), other_lengths=[[11, 6, 9]])
+def grids_and_broadcasts(w, x):
+    """broadcast_tensors of a frame-averaged and a full tensor; meshgrid of time and feature positions
+    ("ij" and "xy")."""
+    torch = torch_of(w)
+    a, b = torch.broadcast_tensors(x, x.mean(1, keepdim=True))
+    rows, cols = torch.meshgrid(torch.arange(x.size(1)), torch.arange(5), indexing="ij")
+    cols_xy, rows_xy = torch.meshgrid(torch.arange(5), torch.arange(x.size(1)), indexing="xy")
+    return a * b + (rows * cols + rows_xy * cols_xy).float()
+
+
+@case(["torch.atleast_1d", "torch.atleast_2d", "torch.atleast_3d"], on=(BM.lens,), other_lengths=[[11, 6, 9]])
+def at_least(w, x):
+    torch = torch_of(w)
+    total = x.sum()
+    frames = x.sum(-1)  # (b, t): atleast_3d adds the last axis
+    return x + torch.atleast_1d(total) + torch.atleast_2d(total) + torch.atleast_3d(frames) + \
+        torch.atleast_3d(x[:, 0, 0].sum())
