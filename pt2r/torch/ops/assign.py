@@ -1,4 +1,5 @@
-"""Assignment and copies: ``x[index] = value``, ``clone``, ``detach``, ``copy_``.
+"""Assignment and copies: ``x[index] = value``, ``clone``, ``detach``, ``copy_``; ``scatter`` (and its
+adding form), ``index_put_`` and ``masked_scatter``.
 
 An assignment into a tensor computed in the net builds the tensor it leaves
 (``tf.where`` of a mask of the assigned positions, and of the value: a number, or a
@@ -17,7 +18,9 @@ from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.dims import canonical
-from pt2r.torch.ops.build import advanced_setitem, compute, ctx, eval_layer, is_advanced, raw_axes, raw_eval
+from pt2r.torch.ops.build import (
+    advanced_setitem, cast, compute, ctx, dim_value, eval_layer, is_advanced, literal, norm_axis, raw_axes, raw_eval,
+    retag)
 from pt2r.torch.ops.elementwise import masked_fill
 from pt2r.torch.ops.registry import op
 from pt2r.torch.ops.shape import getitem
@@ -175,3 +178,87 @@ def _conditions(pos: str, size: str, item: Any, dim: Any) -> list[str]:
     if step != 1:
         conditions.append(f"tf.equal(({pos} - {_bound(start, size, dim)}) % {step}, 0)")
     return conditions
+
+
+# -- scatter, index_put_, masked_scatter -------------------------------------------------------------
+
+def _scatter(x: Tensor, dim: Any, index: Tensor, src: Any, add: bool, what: str) -> Tensor:
+    """``x`` with ``src`` (a tensor of ``index``'s shape, or a number) written (``add``: added) along axis
+    ``dim`` at the positions ``index`` holds: each index a one-hot row over that axis (``tf.one_hot``),
+    weighted by its value and summed over the index's own axis. (Where ``index`` repeats a position,
+    torch's plain scatter keeps one of the values, unspecified which; this sums them.)"""
+    d = norm_axis(dim, x.ndim)
+    if not isinstance(index, Tensor) or index.dtype is not _dtype.int64 or index.ndim != x.ndim:
+        raise ModelError(f"{what} expects an int64 index tensor with as many axes as the tensor ({x.ndim})")
+    if x.dims[d].is_batch_dim():
+        raise UnsupportedOpError(f"{what} along the batch axis is not supported")
+    for k in range(x.ndim):
+        if k != d and dim_value(index.dims[k]) != dim_value(x.dims[k]):
+            raise UnsupportedOpError(f"{what} with an index smaller than the tensor on axis {k} is not supported")
+    targets = [index.dims[k] if k == d else x.dims[k] for k in range(x.ndim)]
+    index = retag(index, targets)
+    raw = list(x.layer.output.dims)
+    r = raw.index(x.dims[d])
+    axes = [index.dims[d] if e == x.dims[d] else e for e in raw]  # x's raw order, the index's own axis at r
+    named = "source({}, auto_convert=False, as_data=True).copy_compatible_to_dims_raw(axes)"
+    sources = [x, index]
+    if not isinstance(src, Tensor):
+        values = literal(src, x.dtype)
+    else:
+        if [dim_value(e) for e in src.dims] != [dim_value(e) for e in index.dims]:
+            raise UnsupportedOpError(f"{what} with a src of another shape than the index is not supported")
+        sources.append(retag(cast(src, x.dtype), list(index.dims)))
+        values = named.format(2)
+    moved = f"(lambda t: tf.experimental.numpy.moveaxis(t, -1, {r}))"
+    result = "x + added" if add else "tf.where(hit > 0, added, x)"
+    code = (f"(lambda x, i, v: (lambda rows: (lambda added, hit: {result})({moved}(tf.reduce_sum(rows * "
+            f"tf.expand_dims(tf.broadcast_to(v, tf.shape(rows)[:-1]), -1), {r})), {moved}(tf.reduce_max(rows, {r}))))"
+            f"(tf.one_hot(i, tf.shape(x)[{r}], axis=-1, dtype=x.dtype)))"
+            f"(source(0, auto_convert=False), {named.format(1)}, {values})")
+    return eval_layer(code, sources, x.dims, x.dtype, raw_dims=raw, eval_locals={"axes": axes})
+
+
+@op("Tensor.scatter", "torch.scatter", "Tensor.scatter_")
+def scatter(input: Tensor, dim: Any, index: Tensor, src: Any = None, *, value: Any = None,  # noqa: A002
+            reduce: str | None = None) -> Tensor:
+    if reduce not in (None, "add"):
+        raise UnsupportedOpError(f"scatter with reduce={reduce!r} is not supported (only 'add')")
+    source = value if src is None else src
+    return _scatter(input, dim, index, source, reduce == "add", "scatter")
+
+
+@op("Tensor.scatter_add", "torch.scatter_add", "Tensor.scatter_add_")
+def scatter_add(input: Tensor, dim: Any, index: Tensor, src: Tensor) -> Tensor:  # noqa: A002
+    return _scatter(input, dim, index, src, True, "scatter_add")
+
+
+@op("Tensor.index_put_", "Tensor.index_put", "torch.index_put")
+def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:  # noqa: A002
+    """``input[indices] = values``, as `setitem` builds it."""
+    if accumulate:
+        raise UnsupportedOpError("index_put with accumulate=True is not supported")
+    if isinstance(values, Tensor) and values.ndim == 0 and getattr(values, "value", None) is not None:
+        values = values.value.item()  # a constant (torch.tensor(0.5)): the number
+    return setitem(input, tuple(indices), values)
+
+
+@op("Tensor.masked_scatter", "Tensor.masked_scatter_", "torch.masked_scatter")
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:  # noqa: A002
+    """``input`` with the positions ``mask`` marks filled, in row-major order, by the leading elements of
+    ``source`` (multimodal models put embeddings at placeholder tokens so): over the torch-ordered
+    flat tensors, each marked position takes source element (marked positions before it)."""
+    if not isinstance(mask, Tensor) or mask.dtype is not _dtype.bool:
+        raise ModelError("masked_scatter expects a bool mask")
+    if not isinstance(source, Tensor):
+        raise ModelError("masked_scatter expects a source tensor")
+    mask = mask if mask.ndim == input.ndim else getitem(mask, (None,) * (input.ndim - mask.ndim) + (Ellipsis,))
+    raw = list(input.layer.output.dims)
+    order = list(input.dims)
+    named = "source({}, auto_convert=False, as_data=True).copy_compatible_to_dims_raw(axes{})"
+    code = (f"(lambda x, m, s: (lambda flat: tf.transpose(tf.reshape(tf.where(flat, tf.gather(tf.reshape(s, [-1]), "
+            f"tf.maximum(tf.cumsum(tf.cast(flat, tf.int64)) - 1, 0)), tf.reshape(x, [-1])), tf.shape(x)), "
+            f"{[order.index(e) for e in raw]}))(tf.reshape(tf.broadcast_to(m, tf.shape(x)), [-1])))"
+            f"({named.format(0, 0)}, {named.format(1, 1)}, {named.format(2, 2)})")
+    return eval_layer(code, [input, mask, cast(source, input.dtype)], input.dims, input.dtype, raw_dims=raw,
+                      eval_locals={"axes0": order, "axes1": [e for e in mask.dims],
+                                   "axes2": list(source.dims)})

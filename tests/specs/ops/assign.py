@@ -84,3 +84,36 @@ def assign_last_frames(w, x, seq_lens):  # transformers' attention-mask idiom
     mask[(torch.arange(x.shape[0]), seq_lens - 1)] = 1
     mask = mask.flip([-1]).cumsum(-1).flip([-1]).bool()
     return x * mask[:, :, None]
+
+
+@case(["Tensor.scatter_", "Tensor.scatter", "torch.scatter", "torch.scatter_add", "Tensor.scatter_add",
+       "Tensor.scatter_add_"], on=(BM.lens,), other_lengths=[[11, 6, 9]])
+def scatter_along_features(w, x):
+    """One-hot targets by scatter_ of a value (the classic idiom), values written and added at computed
+    positions along the features, per frame."""
+    torch = torch_of(w)
+    labels = x.argmax(-1, keepdim=True)
+    one_hot = torch.zeros_like(x).scatter_(-1, labels, 1.0)
+    order = x.argsort(-1)
+    written = x.scatter(2, order, x * 2)
+    added = torch.scatter_add(torch.ones_like(x), 2, order, x) + x.scatter_add(-1, order, x)
+    total = torch.zeros_like(x)
+    total.scatter_add_(2, order, x)
+    return one_hot + written + added + total + torch.scatter(x, 2, order, 0.5, reduce="add")
+
+
+@case(["Tensor.index_put_", "Tensor.index_put", "torch.index_put", "Tensor.masked_scatter",
+       "Tensor.masked_scatter_", "torch.masked_scatter"], on=(BM.lens,), other_lengths=[[11, 6, 9]])
+def index_put_and_masked_scatter(w, x):
+    """index_put_ with an index tensor, and masked_scatter filling the marked features of each frame in
+    row-major order from a source (as multimodal models put embeddings at placeholder tokens)."""
+    torch = torch_of(w)
+    y = x.permute(2, 1, 0).clone()  # (features, time, batch): the index picks features
+    y.index_put_((torch.tensor([0, 2]),), torch.tensor(0.5))
+    z = torch.index_put(y, (torch.tensor([1]),), torch.tensor(2.0)) + y.index_put((torch.tensor([3]),),
+                                                                                   torch.tensor(-1.0))
+    mask = x > 0
+    filled = x.clone()
+    filled.masked_scatter_(mask[:, :, :1], torch.sin(x))
+    scattered = x.masked_scatter(mask, torch.cos(x) * 3) + torch.masked_scatter(x, ~mask, x)
+    return (y + z).permute(2, 1, 0) + scattered + filled
