@@ -1,0 +1,60 @@
+"""Hugging Face speech models on features (unmodified third-party code), small and randomly
+initialised: HiFi-GAN vocoders and speech encoders as users call them.
+
+Each imports ``transformers`` (the real one for the plain run, through ``wrapped_import`` otherwise)
+and builds the model from a small config. Input: an 8-bin mel spectrogram, (batch, time, 8) float32;
+``example_inputs()`` is (1, 16). Whisper's encoder takes a fixed number of frames (16 here; 3000 in the
+real model), so it is described with a static time axis (``WHISPER_INPUT_SPEC``).
+"""
+
+import typing
+
+import numpy as np
+
+MELS = 8
+INPUT_SPEC = {"shape": (None, MELS), "dtype": "float32"}
+WHISPER_INPUT_SPEC = {"shape": (16, MELS), "dtype": "float32"}
+HIFIGAN = dict(model_in_dim=MELS, upsample_initial_channel=16, upsample_rates=[2, 2], upsample_kernel_sizes=[4, 4],
+               resblock_kernel_sizes=[3, 5], resblock_dilation_sizes=[[1, 3], [1, 3]], normalize_before=False)
+
+
+def example_inputs(time=16, batch=1, seed=0):
+    return np.random.RandomState(seed).randn(batch, time, MELS).astype("float32")
+
+
+def _transformers(wrapped_import):
+    if typing.TYPE_CHECKING or not wrapped_import:
+        import transformers
+        return transformers
+    return wrapped_import("transformers")
+
+
+def speecht5_hifigan(wrapped_import, inputs):
+    """SpeechT5's HiFi-GAN vocoder: transposed-conv upsampling, multi-receptive-field residual blocks."""
+    transformers = _transformers(wrapped_import)
+    return transformers.SpeechT5HifiGan(transformers.SpeechT5HifiGanConfig(**HIFIGAN)).eval()(inputs)
+
+
+def fastspeech2_hifigan(wrapped_import, inputs):
+    transformers = _transformers(wrapped_import)
+    config = transformers.FastSpeech2ConformerHifiGanConfig(**HIFIGAN)
+    return transformers.FastSpeech2ConformerHifiGan(config).eval()(inputs)
+
+
+def speech2text_encoder(wrapped_import, inputs):
+    """Strided conv subsampling with GLU, sinusoidal positions from a length-derived mask, transformer layers."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.Speech2TextConfig(
+        input_feat_per_channel=MELS, input_channels=1, d_model=16, encoder_layers=2, encoder_attention_heads=4,
+        encoder_ffn_dim=32, conv_channels=16, conv_kernel_sizes=[5, 5], num_conv_layers=2, max_source_positions=64,
+        dropout=0.0, attn_implementation="eager")
+    return transformers.Speech2TextModel(config).get_encoder().eval()(inputs).last_hidden_state
+
+
+def whisper_encoder(wrapped_import, inputs):
+    """Two convs, learned positions for every one of its fixed number of frames, pre-norm layers."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.WhisperConfig(
+        num_mel_bins=MELS, d_model=16, encoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4,
+        encoder_ffn_dim=32, max_source_positions=8, dropout=0.0, attn_implementation="eager")
+    return transformers.WhisperModel(config).get_encoder().eval()(inputs.transpose(1, 2)).last_hidden_state
