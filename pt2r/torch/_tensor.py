@@ -225,11 +225,20 @@ class Parameter(Tensor):
         super().__init__(data.dims, data.dtype, value=data.value, trainable=requires_grad)
 
 
-class Buffer(Tensor):
-    """``torch.nn.Buffer``: assigned to a module attribute, it registers a buffer (its value at a call
-    comes from the trace, as any buffer's)."""
+class _BufferMeta(type):
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return isinstance(instance, Tensor) and getattr(instance, "_is_buffer", False)
 
-    def __init__(self, data: Tensor, *, persistent: bool = True):
-        super().__init__(data.dims, data.dtype, layer=data._layer, value=data.value, name=data.name)
-        self.blob = data.blob
-        self.persistent = persistent
+
+class Buffer(metaclass=_BufferMeta):
+    """``torch.nn.Buffer``: assigned to a module attribute, it registers a buffer (its value at a call
+    comes from the trace, as any buffer's). As in torch, it makes a plain tensor marked as a buffer: of
+    a class of its own, it would take Python's reflected operators first (``max(x, buffer)`` would call
+    ``buffer.__lt__`` where torch calls ``x.__gt__``: another op than the recording's)."""
+
+    def __new__(cls, data: Tensor, *, persistent: bool = True) -> Tensor:
+        tensor = Tensor(data.dims, data.dtype, layer=data._layer, value=data.value, name=data.name)
+        tensor.blob = data.blob
+        tensor.persistent = persistent
+        tensor._is_buffer = True
+        return tensor

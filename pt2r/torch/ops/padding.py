@@ -23,6 +23,7 @@ _MODES = {"constant": "constant", "reflect": "reflect", "replicate": "replicatio
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:  # noqa: A002
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise ModelError(f"invalid pad {pad} for a {input.ndim}-d tensor")
+    pad = [_amount(p) for p in pad]
     if mode not in _MODES:
         raise UnsupportedOpError(f"pad mode {mode!r} is not supported")
     if any(p < 0 for p in pad):
@@ -43,6 +44,16 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
             input = _pad_layer(input, [axis], [padding], mode, value)
         return input
     return _pad_layer(input, axes, paddings, mode, value)
+
+
+def _amount(p: Any) -> Any:
+    """A padding amount: an int, a dynamic size, or a 0-d constant tensor (torch takes its value)."""
+    if not isinstance(p, Tensor):
+        return p
+    if p.ndim == 0 and p._layer is None and getattr(p, "value", None) is not None:
+        return int(p.value)
+    raise UnsupportedOpError("padding by amounts computed in the net (tensors, e.g. from the length) is not "
+                             "supported (only ints and sizes from x.shape)")
 
 
 def _pad_layer(x: Tensor, axes: list[Any], paddings: list[tuple[int, int]], mode: str, value: float | None) -> Tensor:

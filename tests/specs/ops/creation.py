@@ -72,3 +72,20 @@ def linspace_over_time(w, x):
     torch = torch_of(w)
     ramp = torch.linspace(-2, 3, x.size(1) + 1)[:-1]
     return x * ramp[None, :, None] + torch.linspace(0, 1, 5)
+
+
+@case(["Tensor.gt", "Tensor.mul"], on=(BM.lens,))
+def buffer_operands(w, x):
+    """An nn.Buffer on the right of an operator (EnCodec's padding arithmetic): torch makes it a plain tensor,
+    so ``x > buffer`` is ``x.gt``, not the buffer's reflected ``lt`` (the recorded op names must match)."""
+    torch = torch_of(w)
+
+    class Scaled(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.k = torch.nn.Buffer(torch.tensor(0.5), persistent=False)
+
+        def forward(self, h):
+            return (h > self.k).float() + h * self.k - self.k
+
+    return Scaled()(x)

@@ -2,7 +2,7 @@
 ``f(wrapped_import, x)``; its ``@case`` says the inputs it takes.
 """
 
-from opcases import Inputs, case, torch_of
+from opcases import Inputs, case, refused, torch_of
 
 
 def _nn(w):
@@ -57,3 +57,11 @@ def pad_modules_2d(w, x):
     nn = _nn(w)
     return (nn.ReflectionPad2d((1, 2, 2, 1))(x), nn.ReplicationPad2d(2)(x), nn.ConstantPad2d((0, 1, 3, 0), -1.0)(x),
             nn.ZeroPad2d(1)(x), nn.ZeroPad1d((2, 0))(x))
+
+
+@refused("padding by amounts computed in the net", on=CHANNELS_FIRST)
+def pad_by_tensor_from_length(w, x):
+    """EnCodec pads to whole frames by amounts it computes as tensors from the length."""
+    torch = torch_of(w)
+    extra = (4 - torch.tensor(x.shape[-1]) % 4) % 4
+    return torch.nn.functional.pad(x, (0, extra))
