@@ -37,6 +37,23 @@ def assert_converts(spec, tmp_path, inputs, input_spec=None, **replay_kwargs):
     return result
 
 
+def assert_exported_follows(spec, result, inputs, lengths, tol=1e-4):
+    """The exported net of ``result`` (the replay of model function ``spec``, a `ModelSpec`) on another
+    padded batch ``inputs``, ``lengths`` along axis 1, equals the model function on PyTorch (with the
+    parameters the record phase created) on the same batch."""
+    import torch
+
+    from pt2r.record import DEFAULT_SEED, reset_seeds
+    from pt2r.replay.standalone import run_exported
+
+    outputs = run_exported(result.config_path, result.checkpoint_prefix, inputs, {1: lengths})
+    reset_seeds(DEFAULT_SEED)
+    with torch.no_grad():
+        expected = spec.func(None, torch.from_numpy(inputs)).numpy()
+    assert outputs["output"].shape == expected.shape
+    np.testing.assert_allclose(outputs["output"], expected, rtol=tol, atol=tol)
+
+
 def op_spec(family, func):
     return f"{os.path.join(OP_SPECS, family)}.py:{func}"
 

@@ -11,12 +11,8 @@ import os
 
 import numpy as np
 import pytest
-import torch
-
-from pt2r.record import DEFAULT_SEED, reset_seeds
-from pt2r.replay.standalone import run_exported
 from pt2r.spec import load_spec
-from roundtrip import TESTS, assert_converts
+from roundtrip import TESTS, assert_converts, assert_exported_follows
 
 SPEC_FILE = os.path.join(TESTS, "specs", "transformers_family.py")
 INPUT_SPEC = {"shape": (None,), "feature_dim_axis": None, "dtype": "float32"}
@@ -34,10 +30,4 @@ def audio(*shape, seed=0):
 def test_converts(func, tmp_path):
     result = assert_converts(f"{SPEC_FILE}:{func}", tmp_path, audio(1, 3200), INPUT_SPEC)
     if func in OTHER_LENGTHS:
-        x = audio(2, 4000, seed=1)
-        outputs = run_exported(result.config_path, result.checkpoint_prefix, x, {1: [4000, 2600]})
-        reset_seeds(DEFAULT_SEED)  # the parameters the record phase created
-        with torch.no_grad():
-            expected = load_spec(f"{SPEC_FILE}:{func}").func(None, torch.from_numpy(x)).numpy()
-        assert outputs["output"].shape == expected.shape
-        np.testing.assert_allclose(outputs["output"], expected, rtol=1e-4, atol=1e-4)
+        assert_exported_follows(load_spec(f"{SPEC_FILE}:{func}"), result, audio(2, 4000, seed=1), [4000, 2600])

@@ -5,14 +5,10 @@ run on a batch of two other lengths, compared with PyTorch on the same padded ba
 
 import os
 
-import numpy as np
 import pytest
-import torch
 
-from pt2r.record import DEFAULT_SEED, reset_seeds
-from pt2r.replay.standalone import run_exported
 from pt2r.spec import load_spec
-from roundtrip import TESTS, assert_converts
+from roundtrip import TESTS, assert_converts, assert_exported_follows
 
 SPEC_FILE = os.path.join(TESTS, "specs", "transformers_speech.py")
 
@@ -23,13 +19,7 @@ def test_converts_and_follows_other_lengths(func, tmp_path):
     speech = spec.module
     result = assert_converts(spec.spec, tmp_path, speech.example_inputs(), speech.INPUT_SPEC)
     assert result.summary["native_share"]["share"] >= 0.9
-    x = speech.example_inputs(time=23, batch=2, seed=1)
-    outputs = run_exported(result.config_path, result.checkpoint_prefix, x, {1: [23, 14]})
-    reset_seeds(DEFAULT_SEED)  # the parameters the record phase created
-    with torch.no_grad():
-        expected = spec.func(None, torch.from_numpy(x)).numpy()
-    assert outputs["output"].shape == expected.shape
-    np.testing.assert_allclose(outputs["output"], expected, rtol=1e-4, atol=1e-4)
+    assert_exported_follows(spec, result, speech.example_inputs(time=23, batch=2, seed=1), [23, 14])
 
 
 def test_whisper_encoder_on_its_fixed_number_of_frames(tmp_path):

@@ -233,6 +233,19 @@ def _frame_window(window: Tensor | None, n_fft: int, win_length: int, what: str 
     return pad(window, [left, n_fft - win_length - left])
 
 
+def _frame_sizes(what: str, n_fft: Any, hop_length: Any, win_length: Any) -> tuple[int, int]:
+    """``stft``'s and ``istft``'s hop and window length (torch's defaults), checked."""
+    for name, value in (("n_fft", n_fft), ("hop_length", hop_length), ("win_length", win_length)):
+        if isinstance(value, (SizeValue, Tensor)):
+            raise UnsupportedOpError(f"{what} with {name} taken from a dynamic size is not supported")
+    hop = n_fft // 4 if hop_length is None else int(hop_length)
+    win_length = n_fft if win_length is None else int(win_length)
+    if n_fft <= 0 or hop <= 0 or not 0 < win_length <= n_fft:
+        raise ModelError(f"{what} expected 0 < n_fft, 0 < hop_length and 0 < win_length <= n_fft, but got "
+                         f"n_fft={n_fft}, hop_length={hop}, win_length={win_length}")
+    return hop, win_length
+
+
 @op("torch.stft", "Tensor.stft")
 def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: int | None = None,  # noqa: A002
          window: Tensor | None = None, center: bool = True, pad_mode: str = "reflect", normalized: bool = False,
@@ -256,14 +269,7 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
         raise ModelError("stft align_to_window should only be set when center = false")
     if align_to_window:
         raise UnsupportedOpError("stft with align_to_window=True is not supported")
-    for name, value in (("n_fft", n_fft), ("hop_length", hop_length), ("win_length", win_length)):
-        if isinstance(value, (SizeValue, Tensor)):
-            raise UnsupportedOpError(f"stft with {name} taken from a dynamic size is not supported")
-    hop = n_fft // 4 if hop_length is None else int(hop_length)
-    win_length = n_fft if win_length is None else int(win_length)
-    if n_fft <= 0 or hop <= 0 or not 0 < win_length <= n_fft:
-        raise ModelError(f"stft expected 0 < n_fft, 0 < hop_length and 0 < win_length <= n_fft, but got "
-                         f"n_fft={n_fft}, hop_length={hop}, win_length={win_length}")
+    hop, win_length = _frame_sizes("stft", n_fft, hop_length, win_length)
     onesided = True if onesided is None else bool(onesided)
     x = input
     if normalized:  # torch scales the frames' transform by n_fft ** -0.5: the same as scaling the signal
@@ -350,14 +356,7 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     _checked_dtype(input, "istft")
     if return_complex:
         raise UnsupportedOpError("istft with return_complex=True is not supported")
-    for name, value in (("n_fft", n_fft), ("hop_length", hop_length), ("win_length", win_length)):
-        if isinstance(value, (SizeValue, Tensor)):
-            raise UnsupportedOpError(f"istft with {name} taken from a dynamic size is not supported")
-    hop = n_fft // 4 if hop_length is None else int(hop_length)
-    win_length = n_fft if win_length is None else int(win_length)
-    if n_fft <= 0 or hop <= 0 or not 0 < win_length <= n_fft:
-        raise ModelError(f"istft expected 0 < n_fft, 0 < hop_length and 0 < win_length <= n_fft, but got "
-                         f"n_fft={n_fft}, hop_length={hop}, win_length={win_length}")
+    hop, win_length = _frame_sizes("istft", n_fft, hop_length, win_length)
     *batch, freq, frames = input.dims
     bins = _size(freq) if freq.dimension is None else freq.dimension
     onesided = bins != n_fft if onesided is None else bool(onesided)
