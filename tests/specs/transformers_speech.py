@@ -1,5 +1,5 @@
 """Hugging Face speech models on features (unmodified third-party code), small and randomly
-initialised: HiFi-GAN vocoders and speech encoders as users call them.
+initialised: HiFi-GAN vocoders and speech encoders (a Conformer among them) as users call them.
 
 Each imports ``transformers`` (the real one for the plain run, through ``wrapped_import`` otherwise)
 and builds the model from a small config. Input: an 8-bin mel spectrogram, (batch, time, 8) float32;
@@ -58,3 +58,15 @@ def whisper_encoder(wrapped_import, inputs):
         num_mel_bins=MELS, d_model=16, encoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4,
         encoder_ffn_dim=32, max_source_positions=8, dropout=0.0, attn_implementation="eager")
     return transformers.WhisperModel(config).get_encoder().eval()(inputs.transpose(1, 2)).last_hidden_state
+
+
+def wav2vec2_bert(wrapped_import, inputs):
+    """w2v-BERT 2.0's Conformer: a feature projection, relative-key position embeddings clamped to a window
+    (a distance matrix from the length), the depthwise conv module with GLU, macaron feed-forwards."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.Wav2Vec2BertConfig(
+        feature_projection_input_dim=MELS, hidden_size=16, num_hidden_layers=2, num_attention_heads=4,
+        intermediate_size=32, conv_depthwise_kernel_size=5, position_embeddings_type="relative_key",
+        left_max_position_embeddings=8, right_max_position_embeddings=4, hidden_dropout=0.0, attention_dropout=0.0,
+        activation_dropout=0.0, feat_proj_dropout=0.0, layerdrop=0.0, mask_time_prob=0.0, attn_implementation="eager")
+    return transformers.Wav2Vec2BertModel(config).eval()(inputs).last_hidden_state
