@@ -233,7 +233,7 @@ class _BufferMeta(type):
 class Buffer(metaclass=_BufferMeta):
     """``torch.nn.Buffer``: assigned to a module attribute, it registers a buffer (its value at a call
     comes from the trace, as any buffer's). As in torch, it makes a plain tensor marked as a buffer: of
-    a class of its own, it would take Python's reflected operators first (``max(x, buffer)`` would call
+    a class of its own, it would take Python's reflected operators first (``x > buffer`` would call
     ``buffer.__lt__`` where torch calls ``x.__gt__``: another op than the recording's)."""
 
     def __new__(cls, data: Tensor, *, persistent: bool = True) -> Tensor:

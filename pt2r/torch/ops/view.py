@@ -396,7 +396,7 @@ def _at_least(n: int, tensors: tuple) -> Any:
     out = []
     for t in items:
         while t.ndim < n:
-            t = unsqueeze(t, 0 if t.ndim == 0 or (t.ndim == 1) else t.ndim)
+            t = unsqueeze(t, 0 if t.ndim < 2 else t.ndim)
         out.append(t)
     return out[0] if single else tuple(out)
 
