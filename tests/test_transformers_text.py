@@ -10,8 +10,9 @@ import os
 
 import pytest
 
+from pt2r.errors import UnsupportedOpError
 from pt2r.spec import load_spec
-from roundtrip import TESTS, assert_converts, assert_exported_follows
+from roundtrip import TESTS, assert_converts, assert_exported_follows, convert
 
 SPEC_FILE = os.path.join(TESTS, "specs", "transformers_text.py")
 MODELS = ["gpt2", "llama", "opt", "bert", "t5_encoder"]
@@ -24,3 +25,14 @@ def test_converts_and_follows_other_lengths(func, tmp_path):
     result = assert_converts(f"{SPEC_FILE}:{func}", tmp_path, text.example_inputs(), text.INPUT_SPEC)
     assert result.summary["native_share"]["share"] >= 0.9
     assert_exported_follows(spec, result, text.example_inputs(time=17, batch=2, seed=1), [17, 9])
+
+
+def test_mamba_on_a_static_time_axis(tmp_path):
+    """Its scan is a Python loop over the recorded length: over a dynamic time axis that is refused by name
+    (a static axis the loop made cannot be the dynamic one); over a static one it converts."""
+    spec = load_spec(SPEC_FILE + ":mamba")
+    text = spec.module
+    with pytest.raises(UnsupportedOpError, match="their sizes agree in this recording only"):
+        convert(spec.spec, tmp_path, text.example_inputs(), text.INPUT_SPEC)
+    result = assert_converts(spec.spec, tmp_path, text.example_inputs(), text.MAMBA_INPUT_SPEC)
+    assert result.summary["native_share"]["share"] >= 0.9

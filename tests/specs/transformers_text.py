@@ -15,6 +15,7 @@ import numpy as np
 
 VOCAB = 50
 INPUT_SPEC = {"shape": (None,), "sparse": True, "dim": VOCAB, "dtype": "int64"}
+MAMBA_INPUT_SPEC = {"shape": (12,), "sparse": True, "dim": VOCAB, "dtype": "int64"}
 DROPOUTS_OFF = dict(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
 
 
@@ -70,3 +71,12 @@ def t5_encoder(wrapped_import, inputs):
     config = transformers.T5Config(vocab_size=VOCAB, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
                                    dropout_rate=0.0, relative_attention_num_buckets=8, attn_implementation="eager")
     return transformers.T5EncoderModel(config).eval()(inputs).last_hidden_state
+
+
+def mamba(wrapped_import, inputs):
+    """Mamba's selective scan without its CUDA kernels: a Python loop over the time steps, so the input is
+    described with a static time axis (``MAMBA_INPUT_SPEC``); a causal depthwise conv, gates, RMSNorm."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.MambaConfig(vocab_size=VOCAB, hidden_size=16, state_size=4, num_hidden_layers=2, expand=2,
+                                      conv_kernel=4, use_cache=False)
+    return transformers.MambaForCausalLM(config).eval()(inputs, use_cache=False).logits

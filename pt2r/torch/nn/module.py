@@ -183,6 +183,15 @@ class Module:
 
     register_backward_hook = register_full_backward_pre_hook = register_full_backward_hook
 
+    def register_load_state_dict_pre_hook(self, hook: Callable, *args: Any, **kwargs: Any) -> _RemovableHandle:
+        """Kept and never called: the parameters come from the trace (``load_state_dict`` sets nothing), and
+        ``state_dict`` gives them under their own names."""
+        return _RemovableHandle({}, next(Module._hook_ids))
+
+    _register_load_state_dict_pre_hook = register_load_state_dict_post_hook = register_load_state_dict_pre_hook
+    _register_state_dict_hook = register_state_dict_pre_hook = register_state_dict_post_hook = \
+        register_load_state_dict_pre_hook
+
     def register_forward_hook(self, hook: Callable) -> _RemovableHandle:
         key = next(Module._hook_ids)
         self._forward_hooks[key] = hook
