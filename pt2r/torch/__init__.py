@@ -15,7 +15,7 @@ from pt2r.torch._dtype import (  # noqa: F401
     float32, float64, float4_e2m1fn_x2, float8_e4m3fn, float8_e4m3fnuz, float8_e5m2, float8_e5m2fnuz,
     float8_e8m0fnu, finfo, half, iinfo, int, int8, int16, int32, int64, long, short, uint8, uint16, uint32, uint64)
 from pt2r.torch._size import Size  # noqa: F401
-from pt2r.torch._tensor import Tensor, device  # noqa: F401
+from pt2r.torch._tensor import LEGACY_CLASSES, Tensor, device  # noqa: F401
 from pt2r.torch import ops as _ops  # noqa: F401  (registers every op family)
 from pt2r.torch import nn  # noqa: F401
 from pt2r.torch.ops.linear import einsum_function as einsum  # noqa: F401  (also the sublist format)
@@ -24,6 +24,7 @@ from pt2r.torch import _platform
 from pt2r.torch import _einops
 
 __version__ = "2.13.0"  # the torch version whose behaviour the drop-in follows
+globals().update(LEGACY_CLASSES)  # torch.FloatTensor, torch.LongTensor, ...
 
 
 class no_grad:

@@ -203,16 +203,48 @@ class Tensor:
         return f"tensor(<{state}>, dims={list(self.dims)}, dtype={self.dtype!r})"
 
 
-def _legacy_constructor(first: Any, second: Any, rest: tuple) -> tuple[list, _dtype.dtype, np.ndarray | None]:
+def _legacy_constructor(first: Any, second: Any, rest: tuple, dtype: _dtype.dtype = _dtype.float32,
+                        name: str = "tensor") -> tuple[list, _dtype.dtype, np.ndarray | None]:
     """Model code's ``torch.Tensor(2, 3)`` (a float tensor whose content the next in-place op, e.g.
-    ``uniform_``, gives: not recorded, as torch does not dispatch it) or ``torch.Tensor([1., 2.])``."""
+    ``uniform_``, gives: not recorded, as torch does not dispatch it) or ``torch.Tensor([1., 2.])``; the
+    typed forms (``torch.FloatTensor(1, 1, d)``, ``torch.LongTensor([1, 2])``) of ``dtype``."""
     from pt2r.torch.values import static_dims
     if isinstance(first, (list, tuple, np.ndarray)) and second is None and not rest and not (
             len(first) and all(isinstance(n, int) for n in first) and isinstance(first, Size)):
-        value = np.asarray(first, dtype=np.float32)
-        return static_dims(value.shape, "tensor"), _dtype.float32, value
+        value = np.asarray(first, dtype=dtype.name)
+        return static_dims(value.shape, name), dtype, value
     sizes = list(first) if isinstance(first, (list, tuple)) else [first, *([] if second is None else [second]), *rest]
-    return static_dims([int(n) for n in sizes], "tensor"), _dtype.float32, None
+    return static_dims([int(n) for n in sizes if n is not None], name), dtype, None
+
+
+#: torch's legacy tensor types (``torch.FloatTensor``, ...) by the name before ``Tensor``
+LEGACY_TYPES = {"Float": _dtype.float32, "Double": _dtype.float64, "Half": _dtype.float16,
+                "BFloat16": _dtype.bfloat16, "Long": _dtype.int64, "Int": _dtype.int32, "Short": _dtype.int16,
+                "Char": _dtype.int8, "Byte": _dtype.uint8, "Bool": _dtype.bool}
+
+
+class _LegacyTypeMeta(type):
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return isinstance(instance, Tensor) and instance.dtype is cls.dtype
+
+
+class _LegacyType(metaclass=_LegacyTypeMeta):
+    """``torch.FloatTensor`` and its kin: a constructor of a tensor of their dtype (sizes, or data), and
+    a type that tensors of that dtype are instances of (``isinstance(x, torch.LongTensor)``,
+    ``x.type(torch.FloatTensor)``)."""
+
+    dtype: _dtype.dtype
+
+    def __new__(cls, first: Any = (), second: Any = None, *rest: Any) -> Tensor:
+        dims, dtype, value = _legacy_constructor(first, second, rest, cls.dtype, cls.__name__)
+        return Tensor(dims, dtype, value=value)
+
+
+def _legacy_type(prefix: str) -> type:
+    return _LegacyTypeMeta(f"{prefix}Tensor", (_LegacyType,), {"dtype": LEGACY_TYPES[prefix]})
+
+
+LEGACY_CLASSES = {f"{prefix}Tensor": _legacy_type(prefix) for prefix in LEGACY_TYPES}
 
 
 class Parameter(Tensor):

@@ -21,8 +21,7 @@ import numpy as np
 
 from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
-from pt2r.torch._tensor import Tensor
-from pt2r.torch._tensor import device as _device
+from pt2r.torch._tensor import LEGACY_TYPES, Tensor, device as _device
 from pt2r.torch.ops.build import (
     activation, broadcasting, cast, combine, compute, dtype_category, float_dtype, literal, make, operand, promote,
     raw_axes, raw_eval)
@@ -520,25 +519,20 @@ def cpu(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:  # noqa: A002
     return input
 
 
-_TYPE_NAMES = {"Float": _dtype.float32, "Double": _dtype.float64, "Half": _dtype.float16, "Long": _dtype.int64,
-               "Int": _dtype.int32, "Short": _dtype.int16, "Char": _dtype.int8, "Byte": _dtype.uint8,
-               "Bool": _dtype.bool}
-
-
 @op("Tensor.type")
 def type_(input: Tensor, dtype: Any = None, non_blocking: bool = False) -> Any:  # noqa: A002
     """``x.type(torch.float32)`` / ``x.type("torch.FloatTensor")``; ``x.type()`` is the type's name."""
     if dtype is None:
-        names = [k for k, v in _TYPE_NAMES.items() if v is input.dtype]
+        names = [k for k, v in LEGACY_TYPES.items() if v is input.dtype]
         if not names:
             raise UnsupportedOpError(f"Tensor.type() of a {input.dtype} tensor is not supported")
         return f"torch.{names[0]}Tensor"
     if isinstance(dtype, str):
         key = dtype.removeprefix("torch.").removesuffix("Tensor")
-        if key not in _TYPE_NAMES:
+        if key not in LEGACY_TYPES:
             raise UnsupportedOpError(f"Tensor.type({dtype!r}) is not supported")
-        dtype = _TYPE_NAMES[key]
-    return cast(input, dtype)
+        dtype = LEGACY_TYPES[key]
+    return cast(input, getattr(dtype, "dtype", dtype))  # (torch.FloatTensor: its dtype)
 
 
 def _triangle(input: Tensor, diagonal: int, keep: str) -> Tensor:  # noqa: A002

@@ -89,3 +89,23 @@ def buffer_operands(w, x):
             return (h > self.k).float() + h * self.k - self.k
 
     return Scaled()(x)
+
+
+@case(["Tensor.type"], on=(BM.lens,), other_lengths=[[11, 6, 9]])
+def legacy_tensor_types(w, x):
+    """torch's legacy tensor types as older model code uses them (XLNet): ``nn.Parameter(torch.FloatTensor(1, 1,
+    d))`` (its values from the trace), ``torch.LongTensor([...])`` data, isinstance checks, ``.type(...)``."""
+    torch = torch_of(w)
+
+    class Embedded(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.mask_emb = torch.nn.Parameter(torch.FloatTensor(1, 1, 5))
+            torch.nn.init.normal_(self.mask_emb)
+
+        def forward(self, h):
+            ids = torch.LongTensor([0, 2])
+            typed = isinstance(ids, torch.LongTensor) and not isinstance(h, torch.LongTensor)
+            return h + self.mask_emb + ids.type(torch.FloatTensor).sum() * typed + (h > 0).type(torch.FloatTensor)
+
+    return Embedded()(x)
