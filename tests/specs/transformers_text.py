@@ -73,6 +73,14 @@ def t5_encoder(wrapped_import, inputs):
     return transformers.T5EncoderModel(config).eval()(inputs).last_hidden_state
 
 
+def xlnet(wrapped_import, inputs):
+    """Transformer-XL relative positions (``arange(klen, -qlen, -1.0)`` through a sinusoid) with the
+    relative shift, two-stream attention's content stream; an older style (``torch.FloatTensor`` parameters)."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.XLNetConfig(vocab_size=VOCAB, d_model=16, n_layer=2, n_head=4, d_inner=32, dropout=0.0)
+    return transformers.XLNetModel(config).eval()(inputs, use_mems=False).last_hidden_state
+
+
 def mamba(wrapped_import, inputs):
     """Mamba's selective scan without its CUDA kernels: a Python loop over the time steps, so the input is
     described with a static time axis (``MAMBA_INPUT_SPEC``); a causal depthwise conv, gates, RMSNorm."""

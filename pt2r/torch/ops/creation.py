@@ -26,11 +26,11 @@ from returnn.tensor import Dim
 from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.calls import DISPATCHED_INITIALISERS, EXTERNAL
 from pt2r.torch import _dtype
-from pt2r.torch._size import SizeValue
+from pt2r.torch._size import SizeExpr, SizeValue, form_of
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.build import (
-    LayerRef, as_size, cast, cast_layer, combine, compute, ctx, dims_of_sizes, drawn, eval_layer, fresh_dim, insert,
-    literal, make, new_dim, retag, scalar_dtype, size_arg, size_scalar)
+    LayerRef, as_size, cast, cast_layer, combine, compute, ctx, dim_value, dims_of_sizes, drawn, eval_layer, fresh_dim,
+    insert, literal, make, new_dim, retag, scalar_dtype, size_arg, size_scalar)
 from pt2r.torch.ops.registry import op
 from pt2r.torch.values import value_tensor
 
@@ -213,8 +213,10 @@ def arange(*args: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Tens
                                      "length) is not supported")
     if dtype is None:
         dtype = _dtype.float32 if any(isinstance(v, float) for v in (start, end, step)) else _dtype.int64
-    if isinstance(start, SizeValue) or isinstance(step, SizeValue):
-        raise UnsupportedOpError("arange with a dynamic start or step is not supported")
+    if isinstance(step, (SizeValue, SizeExpr)):
+        raise UnsupportedOpError("arange with a dynamic step is not supported")
+    if isinstance(start, (SizeValue, SizeExpr)) or isinstance(end, SizeExpr):
+        return _arange_between_sizes(start, end, step, dtype)
     if not isinstance(end, SizeValue):  # static: usually folded by the context already
         return value_tensor(np.arange(start, end, step).astype(dtype.name), dtype.name, ctx().layer_name_for())
     if not (_integral(start) and _integral(step)) or step <= 0:
@@ -268,6 +270,33 @@ def linspace(start: Any, end: Any, steps: Any, *, dtype: _dtype.dtype | None = N
         f"(tf.cast({p}, tf.float64), tf.cast({n}, tf.float64))"), [arange(steps), steps], [None, _dtype.int64],
         _dtype.float64)
     return cast(values, dtype)
+
+
+def _arange_between_sizes(start: Any, end: Any, step: Any, dtype: _dtype.dtype) -> Tensor:
+    """``arange(start, end, step)`` with bounds computed from dynamic sizes and a step of 1 or -1
+    (Transformer-XL's and XLNet's relative positions ``arange(klen - 1, -1, -1.0)``): the axis is the dim
+    of ``|end - start|``, the values ``start + step * position`` with ``start`` computed at run time from
+    the padded sizes."""
+    from pt2r.torch.dims import build
+
+    if not _integral(step) or abs(int(step)) != 1:
+        raise UnsupportedOpError("arange from a dynamic start is supported with a step of 1 or -1 only")
+    step = int(step)
+    (ta, ca), (tb, cb) = form_of(start), form_of(end)
+    length = ({k: step * (tb.get(k, 0) - ta.get(k, 0)) for k in {**ta, **tb}}, step * (cb - ca))
+    dim = build(({k: c for k, c in length[0].items() if c}, length[1]))
+    if dim is None or dim.dimension is not None:
+        raise UnsupportedOpError(f"arange({start}, {end}, {step}): its length is no size RETURNN can express")
+    ctx().dim_values.setdefault(dim, len(range(int(start), int(end), step)))
+    positions = make({"class": "range_in_axis", "from": "data", "axis": dim, "dtype": "int64"}, [dim],
+                     dtype=_dtype.int64)
+    atoms = list(ta)
+    sizes = [size_scalar(SizeValue(dim_value(a), a)) for a in atoms]
+
+    def values(p: str, *scalars: str) -> str:
+        first = " + ".join([str(ca)] + [f"{c} * {scalars[atoms.index(a)]}" for a, c in ta.items()])
+        return f"({p} * {step} + {first})"
+    return cast(compute(values, [positions, *sizes], [None] + [_dtype.int64] * len(sizes), _dtype.int64), dtype)
 
 
 # -- tensor from data -------------------------------------------------------------------

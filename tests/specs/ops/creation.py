@@ -109,3 +109,15 @@ def legacy_tensor_types(w, x):
             return h + self.mask_emb + ids.type(torch.FloatTensor).sum() * typed + (h > 0).type(torch.FloatTensor)
 
     return Embedded()(x)
+
+
+@case(["torch.arange"], on=(BM.lens,), other_lengths=[[11, 6, 9]])
+def arange_between_sizes(w, x):
+    """Ranges whose bounds come from the length: Transformer-XL's reversed relative positions
+    ``arange(t - 1, -1, -1.0)``, XLNet's ``arange(t, -t, -1)`` and an ascending one from ``t - 2``."""
+    torch = torch_of(w)
+    t = x.size(1)
+    reversed_positions = torch.arange(t - 1, -1, -1.0)
+    both_ways = torch.arange(t, -t, -1.0, dtype=torch.int64).float()
+    ascending = torch.arange(t - 2, 2 * t - 2)
+    return x * reversed_positions[None, :, None] + both_ways[None, :t, None] + ascending[None, :, None].float()
