@@ -57,6 +57,7 @@ OPERATORS = {
     "__getitem__": "Tensor.__getitem__", "__setitem__": "Tensor.__setitem__",
     "__iadd__": "Tensor.add_", "__isub__": "Tensor.sub_", "__imul__": "Tensor.mul_", "__itruediv__": "Tensor.div_",
     "__float__": "Tensor.__float__", "__int__": "Tensor.__int__", "__bool__": "Tensor.__bool__",
+    "__contains__": "Tensor.__contains__",
 }
 
 

@@ -73,6 +73,16 @@ def t5_encoder(wrapped_import, inputs):
     return transformers.T5EncoderModel(config).eval()(inputs).last_hidden_state
 
 
+def deberta_v2(wrapped_import, inputs):
+    """Disentangled attention over log-bucketed relative positions, batch and heads merged (as SEW-D);
+    transformers' padding check (``pad_token_id in input_ids[:, [-1, 0]]``)."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.DebertaV2Config(vocab_size=VOCAB, hidden_size=16, num_hidden_layers=2, num_attention_heads=4,
+                                          intermediate_size=32, max_position_embeddings=64, relative_attention=True,
+                                          position_buckets=8, pos_att_type=["p2c", "c2p"], **DROPOUTS_OFF)
+    return transformers.DebertaV2Model(config).eval()(inputs).last_hidden_state
+
+
 def xlnet(wrapped_import, inputs):
     """Transformer-XL relative positions (``arange(klen, -qlen, -1.0)`` through a sinusoid) with the
     relative shift, two-stream attention's content stream; an older style (``torch.FloatTensor`` parameters)."""

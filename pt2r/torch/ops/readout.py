@@ -1,10 +1,11 @@
 """Op family readout: a tensor's values read into Python (``bool(x)``, ``x.item()``, ``int(x)``,
-``float(x)``, ``x.tolist()``).
+``float(x)``, ``x.tolist()``, ``value in x``).
 
 Model code branches on such values (transformers skips building an attention mask when
-``padding_mask.all()``). The net cannot hand a value to Python while it is being built, so
-the replay takes the value the recording read, and where the tensor came from the net the
-report notes that the exported net follows the branch the recorded input took.
+``padding_mask.all()``, and warns when ``pad_token_id in input_ids``). The net cannot hand a value
+to Python while it is being built, so the replay takes the value the recording read, and where the
+tensor came from the net the report notes that the exported net follows the branch the recorded
+input took.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pt2r.torch.ops.build import ctx
 from pt2r.torch.ops.registry import op
 
 
-@op("Tensor.__bool__", "Tensor.item", "Tensor.__int__", "Tensor.__float__", "Tensor.tolist")
+@op("Tensor.__bool__", "Tensor.item", "Tensor.__int__", "Tensor.__float__", "Tensor.tolist",
+    "Tensor.__contains__")
 def read_value(input: Tensor, *args: Any) -> Any:  # noqa: A002
     """The recorded value; a dim's size (``lengths.max().item()``) as that size, which stays the dim."""
     context = ctx()

@@ -135,11 +135,20 @@ def select_axis(x: Tensor, axis: int, index: int) -> Tensor:
                 [*x.dims[:axis], *x.dims[axis + 1:]], dtype=x.dtype)
 
 
+def _lists_as_tensors(index: Any) -> Any:
+    """Lists of ints in an index are index tensors, as torch takes them (``input_ids[:, [-1, 0]]``)."""
+    def convert(item: Any) -> Any:
+        if isinstance(item, list) and item and np.asarray(item).dtype.kind in "iu":
+            return value_tensor(np.asarray(item, dtype=np.int64), "int64", ctx().layer_name_for() + ".index")
+        return item
+    return tuple(convert(item) for item in index) if isinstance(index, tuple) else convert(index)
+
+
 @op("Tensor.__getitem__")
 def getitem(input: Tensor, index: Any) -> Tensor:  # noqa: A002
     if isinstance(index, Tensor) and (index.frames_of is not None or index.padding_of is not None):
         return _frames(input, index)
-    index = _masks_as_indices(index)
+    index = _masks_as_indices(_lists_as_tensors(index))
     if is_advanced(index):
         return advanced_getitem(input, index)
     items = list(index) if isinstance(index, tuple) else [index]

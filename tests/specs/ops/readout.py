@@ -16,10 +16,12 @@ def branch_on_value(w, x):  # Python control flow on a value read from the net
     return y * float(x.abs().max() > 0)
 
 
-@case(["Tensor.__int__", "Tensor.tolist", "Tensor.item"], on=(BM, BM.lens))
+@case(["Tensor.__int__", "Tensor.tolist", "Tensor.item", "Tensor.__contains__"], on=(BM, BM.lens))
 def values_read_into_python(w, x):
-    """Numbers and lists read from the net, computed with in Python (the net keeps the recorded ones)."""
+    """Numbers and lists read from the net, computed with in Python (the net keeps the recorded ones); a
+    membership test (transformers' ``pad_token_id in input_ids[:, [-1, 0]]``)."""
     n = int((x > -100).sum())
     flags = (x.abs().amax(dim=(0, 1)) > -1).tolist()  # one per feature
     scale = (x.abs().max() > 0).item()
-    return x * min(n, 1) + sum(flags) + scale
+    found = 1000.0 in x[:, 0]
+    return x * min(n, 1) + sum(flags) + scale + found

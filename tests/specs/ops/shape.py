@@ -567,3 +567,9 @@ def at_least(w, x):
     frames = x.sum(-1)  # (b, t): atleast_3d adds the last axis
     return x + torch.atleast_1d(total) + torch.atleast_2d(total) + torch.atleast_3d(frames) + \
         torch.atleast_3d(x[:, 0, 0].sum())
+
+
+@case(["Tensor.__getitem__"], on=(BM.lens,), other_lengths=[[11, 6, 9]])
+def index_with_lists(w, x):
+    """Lists of ints as index tensors: features picked by a list (negative ones too), as torch takes them."""
+    return x[:, :, [-1, 0]].sum(-1, keepdim=True) + x[..., [1, 1, 2, 3, 4]]
