@@ -366,9 +366,11 @@ def slice_batch(w, x):
     return x[1:] * 2
 
 
-@refused("indexing with list is not supported", on=DYNAMIC)
+@case(["Tensor.__getitem__"], on=(DYNAMIC, DYNAMIC.lens), other_lengths=[[16, 9, 16]])
 def index_with_list(w, x):
-    return x[:, [0, 2]] * 2
+    """Lists of ints as index tensors, as torch takes them (``input_ids[:, [-1, 0]]``): channels picked by a
+    list, negative ones too."""
+    return x[:, [0, 2]] * 2 + x[:, [-1, 0]] + x[:, [1, 1]]
 
 
 @refused(r"splitting the dynamic axis time into sizes \[3, 4\] is not supported", on=DYNAMIC)
@@ -567,9 +569,3 @@ def at_least(w, x):
     frames = x.sum(-1)  # (b, t): atleast_3d adds the last axis
     return x + torch.atleast_1d(total) + torch.atleast_2d(total) + torch.atleast_3d(frames) + \
         torch.atleast_3d(x[:, 0, 0].sum())
-
-
-@case(["Tensor.__getitem__"], on=(BM.lens,), other_lengths=[[11, 6, 9]])
-def index_with_lists(w, x):
-    """Lists of ints as index tensors: features picked by a list (negative ones too), as torch takes them."""
-    return x[:, :, [-1, 0]].sum(-1, keepdim=True) + x[..., [1, 1, 2, 3, 4]]
