@@ -214,7 +214,7 @@ def _legacy_constructor(first: Any, second: Any, rest: tuple, dtype: _dtype.dtyp
         value = np.asarray(first, dtype=dtype.name)
         return static_dims(value.shape, name), dtype, value
     sizes = list(first) if isinstance(first, (list, tuple)) else [first, *([] if second is None else [second]), *rest]
-    return static_dims([int(n) for n in sizes if n is not None], name), dtype, None
+    return static_dims([int(n) for n in sizes], name), dtype, None
 
 
 #: torch's legacy tensor types (``torch.FloatTensor``, ...) by the name before ``Tensor``

@@ -277,17 +277,15 @@ def _arange_between_sizes(start: Any, end: Any, step: Any, dtype: _dtype.dtype) 
     (Transformer-XL's and XLNet's relative positions ``arange(klen - 1, -1, -1.0)``): the axis is the dim
     of ``|end - start|``, the values ``start + step * position`` with ``start`` computed at run time from
     the padded sizes."""
-    from pt2r.torch.dims import build
-
     if not _integral(step) or abs(int(step)) != 1:
         raise UnsupportedOpError("arange from a dynamic start is supported with a step of 1 or -1 only")
     step = int(step)
-    (ta, ca), (tb, cb) = form_of(start), form_of(end)
-    length = ({k: step * (tb.get(k, 0) - ta.get(k, 0)) for k in {**ta, **tb}}, step * (cb - ca))
-    dim = build(({k: c for k, c in length[0].items() if c}, length[1]))
-    if dim is None or dim.dimension is not None:
+    length = end - start if step == 1 else start - end  # size arithmetic: a size where RETURNN has a dim for it
+    if not isinstance(length, SizeValue):
         raise UnsupportedOpError(f"arange({start}, {end}, {step}): its length is no size RETURNN can express")
-    ctx().dim_values.setdefault(dim, len(range(int(start), int(end), step)))
+    dim = length.dim
+    ctx().dim_values.setdefault(dim, max(int(length), 0))
+    ta, ca = form_of(start)
     positions = make({"class": "range_in_axis", "from": "data", "axis": dim, "dtype": "int64"}, [dim],
                      dtype=_dtype.int64)
     atoms = list(ta)

@@ -51,19 +51,21 @@ def _axis(x: Tensor, dim: Any) -> int:
     return dim % x.ndim
 
 
-def along(x: Tensor, axis: int, body: str, out_dims: Dim | Sequence[Dim], dtype: _dtype.dtype,
+def along(x: Tensor, axis: int | Sequence[int], body: str, out_dims: Dim | Sequence[Dim], dtype: _dtype.dtype,
           extra: Sequence[Tensor] = ()) -> Tensor:
     """An eval layer computing TF code ``body`` of ``v``: ``x`` with its axes named, the one at torch
-    axis ``axis`` last; the result has that axis replaced by ``out_dims``, last. For transforms along one
-    axis that RETURNN has no layer for (an FFT, framing without a batch axis). ``extra`` are 0-dim
-    tensors, ``source(1)``, ..."""
+    axis ``axis`` last (or those ``axis`` lists, consecutive in torch order, last in the listed order);
+    the result has them replaced by ``out_dims``, last. For transforms along axes that RETURNN has no layer
+    for (an FFT, framing without a batch axis, an overlap-add). ``extra`` are further sources,
+    ``source(1)``, ..."""
+    axes = [axis] if isinstance(axis, int) else list(axis)
     out_dims = [out_dims] if isinstance(out_dims, Dim) else list(out_dims)
-    dim = x.dims[axis]
-    others = [d for d in x.layer.output.dims if d != dim]
-    dims = [*x.dims[:axis], *out_dims, *x.dims[axis + 1:]]
+    moved = [x.dims[a] for a in axes]
+    others = [d for d in x.layer.output.dims if d not in moved]
+    dims = [*x.dims[:min(axes)], *out_dims, *x.dims[max(axes) + 1:]]
     last = "source(0, auto_convert=False, as_data=True).copy_compatible_to_dims_raw(axes0)"
     return eval_layer(f"(lambda v: {body})({last})", [x, *extra], dims, dtype, raw_dims=others + out_dims,
-                      eval_locals={"axes0": [*others, dim]})
+                      eval_locals={"axes0": [*others, *moved]})
 
 
 def _size(dim: Dim) -> int:
@@ -357,7 +359,7 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     if return_complex:
         raise UnsupportedOpError("istft with return_complex=True is not supported")
     hop, win_length = _frame_sizes("istft", n_fft, hop_length, win_length)
-    *batch, freq, frames = input.dims
+    freq, frames = input.dims[-2:]
     bins = _size(freq) if freq.dimension is None else freq.dimension
     onesided = bins != n_fft if onesided is None else bool(onesided)
     if bins != (n_fft // 2 + 1 if onesided else n_fft):
@@ -390,10 +392,7 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     body = (f"(lambda f, w: (lambda y, envelope: {cut})(tf.signal.overlap_and_add(f * w, {hop}), "
             f"tf.signal.overlap_and_add(tf.tile((w * w)[None], [tf.shape(f)[-2], 1]), {hop})))"
             f"({spectrum}{scale}, {w})")
-    others = [d for d in input.layer.output.dims if d not in (freq, frames)]
-    source = "source(0, auto_convert=False, as_data=True).copy_compatible_to_dims_raw(axes0)"
-    return eval_layer(f"(lambda v: {body})({source})", [input, *extra], [*batch, out], _dtype.float32,
-                      raw_dims=others + [out], eval_locals={"axes0": [*others, frames, freq]})
+    return along(input, [input.ndim - 1, input.ndim - 2], body, out, _dtype.float32, extra)  # (frames, freq)
 
 
 @op("torch.complex")
@@ -452,7 +451,7 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
                                  "kernel_size (1, k), or (n, 1) with (k, 1))")
     if input.ndim not in (2, 3) or input.dims[-1].is_batch_dim() or input.dims[-2].is_batch_dim():
         raise ModelError(f"fold expected a 2D or 3D (batch, channels * block, blocks) input, got {input.ndim}D")
-    blocks_dim, rows = input.dims[-1], input.dims[-2]
+    rows = input.dims[-2]
     rows_n = int(input.shape[-2])
     if rows.dimension is None or rows_n % k:
         raise ModelError(f"fold expected size of input's dimension -2 ({rows_n}) to be divisible by the product of "
@@ -463,13 +462,9 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
                          f"stride {step}")
     out = length.dim if isinstance(length, SizeValue) else new_dim(int(length), "fold")
     channels, one = new_dim(rows_n // k, "channels"), new_dim(1, "one")
-    others = [d for d in input.layer.output.dims if d not in (rows, blocks_dim)]
-    source = "source(0, auto_convert=False, as_data=True).copy_compatible_to_dims_raw(axes0)"
     added = "[..., None, :]" if along_w else "[..., None]"
     body = (f"tf.signal.overlap_and_add(tf.transpose(tf.reshape(v, tf.concat([tf.shape(v)[:-2], "
             f"[{rows_n // k}, {k}, tf.shape(v)[-1]]], 0)), tf.concat([tf.range(tf.rank(v) - 2), "
             f"tf.rank(v) - 2 + tf.constant([0, 2, 1])], 0)), {step}){added}")
     spatial = [one, out] if along_w else [out, one]
-    return eval_layer(f"(lambda v: {body})({source})", [input], [*input.dims[:-2], channels, *spatial],
-                      input.dtype, raw_dims=others + [channels, *spatial],
-                      eval_locals={"axes0": [*others, rows, blocks_dim]})
+    return along(input, [input.ndim - 2, input.ndim - 1], body, [channels, *spatial], input.dtype)
