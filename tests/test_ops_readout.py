@@ -9,3 +9,11 @@ def test_branch_is_reported(tmp_path):
     branches = result.summary["dynamic_branches"]
     assert any("Tensor.all" in b or "Tensor.__bool__" in b for b in branches)
     assert any("Tensor.__float__" in b for b in branches)
+
+
+def test_loop_over_the_length_is_reported(tmp_path):
+    result = assert_converts(op_spec("readout", "loop_over_the_length"), tmp_path, randn(2, 9, 5), BATCH_MAJOR)
+    branches = result.summary["dynamic_branches"]
+    assert branches and all("position 8 of time is its last frame only as recorded (length 9)" in b
+                            for b in branches)
+    assert any("getitem" in b for b in branches) and any("setitem" in b for b in branches)

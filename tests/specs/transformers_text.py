@@ -15,7 +15,7 @@ import numpy as np
 
 VOCAB = 50
 INPUT_SPEC = {"shape": (None,), "sparse": True, "dim": VOCAB, "dtype": "int64"}
-MAMBA_INPUT_SPEC = {"shape": (12,), "sparse": True, "dim": VOCAB, "dtype": "int64"}
+STATIC_INPUT_SPEC = {"shape": (12,), "sparse": True, "dim": VOCAB, "dtype": "int64"}
 DROPOUTS_OFF = dict(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
 
 
@@ -93,8 +93,37 @@ def xlnet(wrapped_import, inputs):
 
 def mamba(wrapped_import, inputs):
     """Mamba's selective scan without its CUDA kernels: a Python loop over the time steps, so the input is
-    described with a static time axis (``MAMBA_INPUT_SPEC``); a causal depthwise conv, gates, RMSNorm."""
+    described with a static time axis (``STATIC_INPUT_SPEC``); a causal depthwise conv, gates, RMSNorm."""
     transformers = _transformers(wrapped_import)
     config = transformers.MambaConfig(vocab_size=VOCAB, hidden_size=16, state_size=4, num_hidden_layers=2, expand=2,
                                       conv_kernel=4, use_cache=False)
     return transformers.MambaForCausalLM(config).eval()(inputs, use_cache=False).logits
+
+
+def gpt_neo(wrapped_import, inputs):
+    """Global and local (sliding-window) attention layers, each masked by a bool buffer of the maximal
+    length cut to the length on both axes (``bias[:, :, k - q : k, :k]``)."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.GPTNeoConfig(vocab_size=VOCAB, hidden_size=32, num_layers=2, num_heads=4,
+                                       attention_types=[[["global", "local"], 1]], window_size=4,
+                                       max_position_embeddings=64, bos_token_id=0, eos_token_id=0,
+                                       embed_dropout=0.0, attention_dropout=0.0, resid_dropout=0.0)
+    return transformers.GPTNeoForCausalLM(config).eval()(inputs).logits
+
+
+def fnet(wrapped_import, inputs):
+    """Token mixing by a two-dimensional FFT over time and features (``fftn(x, dim=(1, 2)).real``)."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.FNetConfig(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, intermediate_size=64,
+                                     max_position_embeddings=64, hidden_dropout_prob=0.0)
+    return transformers.FNetModel(config).eval()(inputs).last_hidden_state
+
+
+def rwkv(wrapped_import, inputs):
+    """RWKV's time mixing without its CUDA kernel: a shift by ``ZeroPad2d((0, 0, 1, -1))`` and a Python
+    loop over the time steps writing ``output[:, t]``, so (as Mamba) it is described with a static time
+    axis (``STATIC_INPUT_SPEC``)."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.RwkvConfig(vocab_size=VOCAB, hidden_size=16, num_hidden_layers=2, attention_hidden_size=16,
+                                     intermediate_size=32, context_length=64)
+    return transformers.RwkvForCausalLM(config).eval()(inputs, use_cache=False).logits

@@ -19,8 +19,8 @@ from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.dims import canonical
 from pt2r.torch.ops.build import (
-    advanced_setitem, cast, compute, ctx, dim_value, eval_layer, is_advanced, literal, norm_axis, raw_axes, raw_eval,
-    retag)
+    advanced_setitem, cast, compute, ctx, dim_value, eval_layer, is_advanced, literal, norm_axis, note_fixed_position,
+    raw_axes, raw_eval, retag)
 from pt2r.torch.ops.elementwise import masked_fill
 from pt2r.torch.ops.registry import op
 from pt2r.torch.ops.shape import getitem
@@ -157,6 +157,7 @@ def _bound(value: Any, size: str, dim: Any) -> str:
 def _span(item: Any, size: str, dim: Any) -> tuple[str, str]:
     """(start, stop) of an int or a step-1 slice, as TF code."""
     if not isinstance(item, slice):
+        note_fixed_position(dim, item)
         start = _bound(item, size, dim)
         return start, f"{start} + 1"
     start = "0" if item.start is None else _bound(item.start, size, dim)

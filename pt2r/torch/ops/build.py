@@ -131,6 +131,7 @@ def fresh_dim(dim: Dim) -> Dim:
     fresh = Dim(dim.dimension, name=f"{dim.description}_2")
     if dim.dimension is None:  # its size at record time, for ``shape`` queries before the call ends
         ctx().dim_values[fresh] = ctx().dim_value(dim)
+        ctx().memo(DIM_SOURCES)[fresh] = None  # (the layer that first has it gives it its lengths)
     return fresh
 
 
@@ -150,8 +151,8 @@ def unify(x: Tensor, axis: int, dim: Dim) -> Tensor:
             raise ModelError(f"cannot identify a static axis of size {old.dimension} with {dim}")  # as torch refuses
         x.dims = tuple(dims)
         return x
-    return make({"class": "reinterpret_data", "from": x, "set_dim_tags": {old: dim}}, dims, dtype=x.dtype,
-                name=aux_name("retag"))
+    return _defining(make({"class": "reinterpret_data", "from": x, "set_dim_tags": {old: dim}}, dims, dtype=x.dtype,
+                          name=aux_name("retag")), [dim])
 
 
 def retag(x: Tensor, targets: Sequence[Dim], name: str | None = None) -> Tensor:
@@ -177,8 +178,22 @@ def retag(x: Tensor, targets: Sequence[Dim], name: str | None = None) -> Tensor:
         for i in ready:
             pairs.append((current[i], pending[i]))
             current[i] = pending.pop(i)
-    return make({"class": "reinterpret_data", "from": x, "set_dim_tags": pairs}, targets, dtype=x.dtype,
-                name=name or aux_name("retag"))
+    return _defining(make({"class": "reinterpret_data", "from": x, "set_dim_tags": pairs}, targets, dtype=x.dtype,
+                          name=name or aux_name("retag")), [new for _, new in pairs])
+
+
+#: replay memo: a dim of its own for a second axis of one length (`fresh_dim`) -> the tensor whose layer
+#: gives it its lengths (None until one does), for layers that take its size (`size_scalar`)
+DIM_SOURCES = "dims.sources"
+
+
+def _defining(x: Tensor, dims: Sequence[Dim]) -> Tensor:
+    """``x``, noted as the first layer with each of the dynamic ``dims``."""
+    defined = ctx().memo(DIM_SOURCES)
+    for d in dims:
+        if d in defined and defined[d] is None:
+            defined[d] = x
+    return x
 
 
 def sizes(x: Tensor) -> list[int]:
@@ -500,6 +515,14 @@ def literal(value: Any, dt: _dtype.dtype) -> str:
     return f"tf.constant({text}, dtype={dt.name!r})"
 
 
+def _root_dims(dim: Dim) -> list[Dim]:
+    """The dynamic dims that ``dim`` is computed from (itself, if it is one)."""
+    op = dim.get_same_base().derived_from_op
+    if op is None:
+        return [] if dim.dimension is not None or dim.is_batch_dim() else [dim]
+    return [root for d in op.inputs for root in _root_dims(d)]
+
+
 def size_scalar(size: SizeValue) -> Tensor:
     """A 0-dim layer holding a dynamic size at run time: the padded size (the max over the batch).
 
@@ -508,7 +531,10 @@ def size_scalar(size: SizeValue) -> Tensor:
     cache = context.memo("elementwise.sizes")  # dim -> size layer
     if size.dim not in cache:
         name = context.layer_name_for() + ".size"
-        layer = context.add_layer({"class": "length", "from": "data", "axis": size.dim, "dtype": "int32"}, name=name)
+        defined = context.memo(DIM_SOURCES)
+        sources = list(dict.fromkeys(defined[d] for d in _root_dims(size.dim) if defined.get(d) is not None))
+        layer = context.add_layer({"class": "length", "from": _resolve(sources) if sources else "data",
+                                   "axis": size.dim, "dtype": "int32"}, name=name)
         length = Tensor(list(layer.output.dims), _dtype.int32, layer=layer)
         if length.dims:  # per sequence
             length = make({"class": "reduce", "from": length, "mode": "max", "axis": list(length.dims)}, [],
@@ -665,6 +691,17 @@ def _offset(d: Dim, x: Dim) -> int | None:
     return off + a.dimension if off is not None and a.dimension is not None else None
 
 
+def note_fixed_position(d: Dim, index: Any) -> None:
+    """Note an int position on dynamic axis ``d`` at its last recorded frame: the mark of a Python loop
+    over its length (``for i in range(x.size(1)): out[:, i] = ...``), which runs as often as recorded
+    (Python hands such a count to ``range`` as a plain int, out of pt2r's sight)."""
+    if d.dimension is None and not d.is_batch_dim() and not isinstance(index, SizeValue):
+        n = dim_value(d)
+        if n > 1 and int(index) == n - 1:
+            ctx().note_dynamic_branch(f"position {n - 1} of {d.description} is its last frame only as recorded "
+                                      f"(length {n}): a loop over its length runs as often as recorded")
+
+
 def from_end(d: Dim, value: Any) -> Any:
     """A position on dynamic axis ``d``: a size computed from ``d`` (``t - 1``) becomes an offset from its
     end (-1), which stays right for other lengths; the full size becomes None."""
@@ -682,6 +719,13 @@ def _other_length(d: Dim, stop: SizeValue) -> bool:
     computed from ``d``'s own length)."""
     other = stop.dim
     return other.dimension is None and not other.is_batch_dim() and _offset(d, other) is None
+
+
+def _freeing(x: Tensor, out_dim: Dim) -> Tensor:
+    """``x``, where an axis has dim ``out_dim`` already, with a dim of its own there: a slice is about to
+    give another axis that dim (Conformer's ``scores[..., :t]`` of (t, 2t - 1); a causal mask cut from a
+    buffer on both axes, ``bias[:, :, :t, :t]``)."""
+    return unify(x, x.dims.index(out_dim), fresh_dim(out_dim)) if out_dim in x.dims else x
 
 
 def _slice_to_length(x: Tensor, axis: int, item: slice, step: int) -> Tensor:
@@ -711,9 +755,7 @@ def _slice_to_length(x: Tensor, axis: int, item: slice, step: int) -> Tensor:
     out_dim = stop.dim.sub_left(start) if start else stop.dim
     if step != 1:
         out_dim = out_dim.ceildiv_right(step)
-    if out_dim in x.dims:  # another axis has that length already (Conformer's ``scores[..., :t]`` of (t, 2t - 1)):
-        other = x.dims.index(out_dim)  # it takes a dim of its own
-        x = unify(x, other, fresh_dim(out_dim))
+    x = _freeing(x, out_dim)
     ctx().dim_values.setdefault(out_dim, len(range(start, m, step)))
     return eval_index(x, axis, f"{start}:tf.cast(source(1, auto_convert=False), tf.int32):{step}", out_dim,
                        [size_scalar(stop)])
@@ -735,6 +777,7 @@ def _slice_at_sizes(x: Tensor, axis: int, item: slice) -> Tensor:
     out_dim = build(length)
     if out_dim is None:
         raise UnsupportedOpError(f"slice {item}: its length is no size RETURNN can express")
+    x = _freeing(x, out_dim)
     ctx().dim_values.setdefault(out_dim, int(stop) - int(start))
     atoms = list(dict.fromkeys([*ta, *tb]))
     sizes = [size_scalar(SizeValue(dim_value(a), a)) for a in atoms]

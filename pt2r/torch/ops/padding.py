@@ -13,7 +13,7 @@ from typing import Any, Sequence
 from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.nn.module import Module
-from pt2r.torch.ops.build import make
+from pt2r.torch.ops.build import make, slice_axis
 from pt2r.torch.ops.registry import module, op
 
 _MODES = {"constant": "constant", "reflect": "reflect", "replicate": "replication"}
@@ -26,8 +26,9 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     pad = [_amount(p) for p in pad]
     if mode not in _MODES:
         raise UnsupportedOpError(f"pad mode {mode!r} is not supported")
-    if any(p < 0 for p in pad):
-        raise UnsupportedOpError("negative padding (cropping) is not supported")
+    if any(p < 0 for p in pad):  # crops those sides first (RWKV's time shift, ``ZeroPad2d((0, 0, 1, -1))``)
+        input = _cropped(input, pad)
+        pad = [max(p, 0) for p in pad]
     axes, paddings = [], []
     for i in range(len(pad) // 2):
         left, right = int(pad[2 * i]), int(pad[2 * i + 1])
@@ -54,6 +55,15 @@ def _amount(p: Any) -> Any:
         return int(p.value)
     raise UnsupportedOpError("padding by amounts computed in the net (tensors, e.g. from the length) is not "
                              "supported (only ints and sizes from x.shape)")
+
+
+def _cropped(x: Tensor, pad: Sequence[Any]) -> Tensor:
+    """``x`` cut where ``pad`` is negative: -p frames off that side of the axis."""
+    for i in range(len(pad) // 2):
+        left, right = min(int(pad[2 * i]), 0), min(int(pad[2 * i + 1]), 0)
+        if left or right:
+            x = slice_axis(x, x.ndim - 1 - i, slice(-left or None, right or None))
+    return x
 
 
 def _pad_layer(x: Tensor, axes: list[Any], paddings: list[tuple[int, int]], mode: str, value: float | None) -> Tensor:

@@ -28,7 +28,7 @@ from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.build import (
     advanced_getitem, as_view, combine, ctx, dim_value, eval_index, from_end, insert, is_advanced, make, new_dim,
-    norm_axis, slice_axis, unify)
+    norm_axis, note_fixed_position, slice_axis, unify)
 from pt2r.torch.ops.registry import op
 from pt2r.torch.values import value_tensor
 
@@ -126,6 +126,7 @@ def select_axis(x: Tensor, axis: int, index: int) -> Tensor:
         if d.dimension is not None or from_end(d, index) is None:
             raise UnsupportedOpError(f"indexing axis {axis} at a dynamic size is not supported")
         index = from_end(d, index)
+    note_fixed_position(d, index)
     index = int(index)
     if not -n <= index < n:
         raise ModelError(f"index {index} is out of range for axis {axis} of size {n}")

@@ -102,6 +102,8 @@ def _fft(kind: str, input: Tensor, n: Any, dim: Any, norm: Any) -> Tensor:  # no
     size = input.dims[axis]
     if size.is_batch_dim():
         raise UnsupportedOpError(f"torch.fft.{kind} over the batch axis is not supported")
+    if kind != "irfft" and isinstance(n, SizeValue) and canonical(n.dim) == canonical(size):
+        n = None  # the axis' own length: nothing to crop or pad
     inverse = kind in ("irfft", "ifft")
     extra = []
     if isinstance(n, SizeValue):  # its padded size at run time, a second source
@@ -164,6 +166,75 @@ def fft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = N
 @op("torch.fft.ifft")
 def ifft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:  # noqa: A002
     return _fft("ifft", input, n, dim, norm)
+
+
+def _axes_and_lengths(input: Tensor, s: Any, dim: Any, default: Any, what: str) -> list[tuple[int, Any]]:  # noqa: A002
+    """(torch axis, length or None) per transformed axis of an n-dimensional FFT: ``dim`` (``default``
+    when None: every axis, or the last ``len(s)`` ones) with the lengths ``s``."""
+    if dim is None:
+        dim = default if default is not None else range(input.ndim - (len(s) if s is not None else input.ndim),
+                                                           input.ndim)
+    axes = [_axis(input, d) for d in ([dim] if isinstance(dim, int) else dim)]
+    if len(set(axes)) < len(axes):
+        raise ModelError(f"{what} dims must be unique")
+    if s is not None and len(s) != len(axes):
+        raise ModelError("When given, dim and shape arguments must have the same length")
+    lengths = [None if s is None or s[i] == -1 else s[i] for i in range(len(axes))]
+    return list(zip(axes, lengths))
+
+
+def _fftn(kind: str, input: Tensor, s: Any, dim: Any, norm: Any, default: Any = None) -> Tensor:  # noqa: A002
+    """``torch.fft.<kind>n``: the one-dimensional transform along each axis in turn (the real-input one
+    first along the last axis, the real-output one last), each with ``norm`` (which makes the n-d norm)."""
+    steps = _axes_and_lengths(input, s, dim, default, f"torch.fft.{kind}n")
+    ones = {"fft": "fft", "ifft": "ifft", "rfft": "fft", "irfft": "ifft"}[kind]
+    if kind == "rfft":
+        steps = [(steps[-1][0], steps[-1][1], "rfft"), *((a, n, ones) for a, n in steps[:-1])]
+    else:
+        steps = [*((a, n, ones) for a, n in steps[:-1]), (steps[-1][0], steps[-1][1], kind)]
+    for axis, n, one in steps:
+        input = _fft(one, input, n, axis, norm)
+    return input
+
+
+@op("torch.fft.fftn")
+def fftn(input: Tensor, s: Any = None, dim: Any = None, norm: str | None = None) -> Tensor:  # noqa: A002
+    return _fftn("fft", input, s, dim, norm)
+
+
+@op("torch.fft.ifftn")
+def ifftn(input: Tensor, s: Any = None, dim: Any = None, norm: str | None = None) -> Tensor:  # noqa: A002
+    return _fftn("ifft", input, s, dim, norm)
+
+
+@op("torch.fft.rfftn")
+def rfftn(input: Tensor, s: Any = None, dim: Any = None, norm: str | None = None) -> Tensor:  # noqa: A002
+    return _fftn("rfft", input, s, dim, norm)
+
+
+@op("torch.fft.irfftn")
+def irfftn(input: Tensor, s: Any = None, dim: Any = None, norm: str | None = None) -> Tensor:  # noqa: A002
+    return _fftn("irfft", input, s, dim, norm)
+
+
+@op("torch.fft.fft2")
+def fft2(input: Tensor, s: Any = None, dim: Any = (-2, -1), norm: str | None = None) -> Tensor:  # noqa: A002
+    return _fftn("fft", input, s, dim, norm, default=(-2, -1))
+
+
+@op("torch.fft.ifft2")
+def ifft2(input: Tensor, s: Any = None, dim: Any = (-2, -1), norm: str | None = None) -> Tensor:  # noqa: A002
+    return _fftn("ifft", input, s, dim, norm, default=(-2, -1))
+
+
+@op("torch.fft.rfft2")
+def rfft2(input: Tensor, s: Any = None, dim: Any = (-2, -1), norm: str | None = None) -> Tensor:  # noqa: A002
+    return _fftn("rfft", input, s, dim, norm, default=(-2, -1))
+
+
+@op("torch.fft.irfft2")
+def irfft2(input: Tensor, s: Any = None, dim: Any = (-2, -1), norm: str | None = None) -> Tensor:  # noqa: A002
+    return _fftn("irfft", input, s, dim, norm, default=(-2, -1))
 
 
 # -- windows ----------------------------------------------------------------------------

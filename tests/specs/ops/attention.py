@@ -519,3 +519,26 @@ def conformer_relative_shift(w, x):
     scores = torch.nn.functional.pad(scores, (1, 0)).view(*shape[:2], shape[3] + 1, shape[2])
     scores = scores[..., 1:, :].view(shape)[..., :k.size(2)]
     return (torch.matmul(q, k.transpose(-1, -2)) + scores).softmax(-1).amax(-1).transpose(1, 2)
+
+
+@case(["Tensor.__getitem__", "torch.where"], on=(BM, BM.lens), other_lengths=[[11, 6, 9]])
+def causal_mask_from_a_buffer(w, x):
+    """GPT-Neo's local attention mask: a bool buffer of the maximal length cut to the length on both
+    axes (``bias[:, :, k - q : k, :k]``), in two layers (the second's lengths taken from the first's output)."""
+    torch = torch_of(w)
+
+    class Attention(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            bias = torch.tril(torch.ones((16, 16), dtype=torch.bool)).view(1, 1, 16, 16)
+            self.bias = torch.nn.Buffer(torch.bitwise_xor(bias, torch.tril(bias, -3)), persistent=False)
+
+        def forward(self, h):
+            q = h[:, None]
+            scores = q @ q.transpose(-1, -2)
+            n_query, n_key = q.size(-2), q.size(-2)
+            mask = self.bias[:, :, n_key - n_query:n_key, :n_key]
+            return (torch.where(mask, scores, torch.tensor(-1e9)).softmax(-1) @ q)[:, 0]
+
+    attention = Attention()
+    return attention(attention(x))

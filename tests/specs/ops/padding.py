@@ -65,3 +65,13 @@ def pad_by_tensor_from_length(w, x):
     torch = torch_of(w)
     extra = (4 - torch.tensor(x.shape[-1]) % 4) % 4
     return torch.nn.functional.pad(x, (0, extra))
+
+
+@case(["torch.nn.ZeroPad2d", "torch.nn.functional.pad"], on=(DEFAULT, CHANNELS_FIRST.lens),
+      other_lengths=[[13, 8], [5, 5]])
+def negative_padding_crops(w, x):
+    """Negative amounts crop that side: RWKV's time shift ``ZeroPad2d((0, 0, 1, -1))`` of (batch, time,
+    channels), and a crop on one side with a pad on the other."""
+    nn = _nn(w)
+    shifted = nn.ZeroPad2d((0, 0, 1, -1))(x.transpose(1, 2)).transpose(1, 2)
+    return shifted + x, nn.functional.pad(x, (-2, 1), value=0.5), nn.functional.pad(x, (1, 0, -1, -2))

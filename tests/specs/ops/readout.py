@@ -2,7 +2,7 @@
 ``bool(x)``, ``x.item()``, ... Each function is a tiny model ``f(wrapped_import, x)``.
 """
 
-from opcases import BATCH_MAJOR, Inputs, case
+from opcases import BATCH_MAJOR, Inputs, case, torch_of
 
 #: (batch, time, 5), time dynamic
 BM = Inputs("batch_major", (2, 9, 5), BATCH_MAJOR, lengths=[9, 5])
@@ -25,3 +25,15 @@ def values_read_into_python(w, x):
     scale = (x.abs().max() > 0).item()
     found = 1000.0 in x[:, 0]
     return x * min(n, 1) + sum(flags) + scale + found
+
+
+@case(["Tensor.__getitem__", "Tensor.__setitem__"], on=(BM,))
+def loop_over_the_length(w, x):
+    """A Python loop over the time axis (RWKV's scan without its CUDA kernel): ``range`` takes the
+    length as the recorded int, so the net is tied to it, which the report says (test_ops_readout.py)."""
+    torch = torch_of(w)
+    out, state = torch.zeros_like(x), torch.zeros_like(x[:, 0])
+    for i in range(x.size(1)):
+        state = 0.5 * state + x[:, i]
+        out[:, i] = state
+    return out

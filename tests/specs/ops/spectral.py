@@ -346,3 +346,30 @@ def feat_fold_2d(w, x):
     torch = torch_of(w)
     blocks = torch.nn.Linear(5, 4)(x).transpose(1, 2)[:, :, :4]
     return torch.nn.functional.fold(blocks, output_size=(3, 3), kernel_size=(2, 2))
+
+
+@case([
+    "torch.fft.fft2",
+    "torch.fft.fftn",
+    "torch.fft.ifft2",
+    "torch.fft.ifftn",
+    "torch.fft.irfft2",
+    "torch.fft.irfftn",
+    "torch.fft.rfft2",
+    "torch.fft.rfftn",
+], on=(FEATURES, FEATURES.lens), other_lengths=[[9, 3, 6]])
+def fft_over_several_axes(w, x):
+    """FNet's token mixing ``fftn(x, dim=(1, 2)).real`` (over time and features), the 2-d transforms and
+    their inverses, with lengths (a dynamic one from ``x.shape``) and norms."""
+    torch = torch_of(w)
+    fnet = torch.fft.fftn(x, dim=(1, 2)).real
+    spec = torch.fft.rfft2(x, norm="ortho")
+    back = torch.fft.irfft2(spec, s=(x.shape[1], 5), norm="ortho")
+    inverse = torch.fft.ifftn(torch.fft.fft2(x, s=(4, 6)), dim=(-2, -1))
+    real_n = torch.fft.irfftn(torch.fft.rfftn(x, s=(3, 8), dim=(1, 2)), s=(3, 8), dim=(1, 2), norm="forward")
+    return fnet, back - x, inverse.real, inverse.imag, real_n, torch.fft.ifft2(fnet, norm="forward").imag
+
+
+@refused("over the batch axis is not supported", on=FEATURES)
+def fftn_over_the_batch(w, x):
+    return torch_of(w).fft.fftn(x).real
