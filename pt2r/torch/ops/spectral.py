@@ -36,10 +36,12 @@ from pt2r.torch import _dtype
 from pt2r.torch._size import SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.dims import canonical
-from pt2r.torch.ops.build import combine, compute, ctx, eval_layer, make, new_dim, size_scalar
+from pt2r.torch.ops.build import combine, compute, ctx, eval_layer, make, merge_axes, new_dim, size_scalar
 from pt2r.torch.ops.creation import arange
 from pt2r.torch.ops.padding import pad
-from pt2r.torch.ops.registry import op
+from pt2r.torch.nn.module import Module
+from pt2r.torch.ops.registry import module, op
+from pt2r.torch.ops.view import permute, squeeze, unfold_windows
 from pt2r.torch.values import value_tensor
 
 _NORMS = (None, "backward", "ortho", "forward")
@@ -495,10 +497,10 @@ def view_as_complex(input: Tensor) -> Tensor:  # noqa: A002
     return along(input, input.ndim - 1, "tf.complex(v[..., 0], v[..., 1])", [], _dtype.complex64)
 
 
-def _pair(value: Any, what: str) -> tuple[Any, Any]:
+def _pair(value: Any, what: str, op_name: str = "fold") -> tuple[Any, Any]:
     pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(pair) != 2:
-        raise ModelError(f"fold expected {what} to be a single int or a pair, got {value!r}")
+        raise ModelError(f"{op_name} expected {what} to be a single int or a pair, got {value!r}")
     return pair
 
 
@@ -539,3 +541,52 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
             f"tf.rank(v) - 2 + tf.constant([0, 2, 1])], 0)), {step}){added}")
     spatial = [one, out] if along_w else [out, one]
     return along(input, [input.ndim - 2, input.ndim - 1], body, [channels, *spatial], input.dtype)
+
+
+@op("torch.nn.functional.unfold")
+def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,  # noqa: A002
+           stride: Any = 1) -> Tensor:
+    """Sliding blocks, flattened into the channels, along one spatial axis of a (batch, channels, h, w)
+    input whose other spatial axis has size 1 and a block of 1: ConvBERT's span-based dynamic
+    convolution. That is torch's own composition: pad, windows (``Tensor.unfold``, RETURNN's ``window``
+    layer), the window merged into the channels behind each channel."""
+    (kh, kw), (ph, pw), (sh, sw) = (_pair(v, name, "unfold") for v, name in (
+        (kernel_size, "kernel_size"), (padding, "padding"), (stride, "stride")))
+    if _pair(dilation, "dilation", "unfold") != (1, 1):
+        raise UnsupportedOpError("unfold with dilation is not supported")
+    if input.ndim != 4 or input.dims[1].is_batch_dim():
+        raise UnsupportedOpError("unfold is supported on a (batch, channels, h, w) input only")
+    h, w = int(input.shape[2]), int(input.shape[3])
+    if (kw, pw, sw) == (1, 0, 1) and w == 1 and input.dims[3].dimension == 1:
+        axis, k, pad_by, step = 2, int(kh), int(ph), int(sh)
+    elif (kh, ph, sh) == (1, 0, 1) and h == 1 and input.dims[2].dimension == 1:
+        axis, k, pad_by, step = 3, int(kw), int(pw), int(sw)
+    else:
+        raise UnsupportedOpError("unfold is supported along one spatial axis only (the other of size 1, with a "
+                                 "block of 1 and no padding)")
+    x = squeeze(input, 5 - axis)  # (batch, channels, n)
+    if pad_by:
+        x = pad(x, (pad_by, pad_by))
+    blocks = permute(unfold_windows(x, 2, k, step), (0, 1, 3, 2))  # (batch, channels, k, blocks)
+    return merge_axes(blocks, 1, 3)
+
+
+@module("torch.nn.Unfold")
+class Unfold(Module):
+    def __init__(self, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1):
+        super().__init__()
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+
+@module("torch.nn.Fold")
+class Fold(Module):
+    def __init__(self, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1):
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return fold(input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)

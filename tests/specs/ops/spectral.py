@@ -373,3 +373,22 @@ def fft_over_several_axes(w, x):
 @refused("over the batch axis is not supported", on=FEATURES)
 def fftn_over_the_batch(w, x):
     return torch_of(w).fft.fftn(x).real
+
+
+@case(["torch.nn.Fold", "torch.nn.Unfold", "torch.nn.functional.unfold"], on=(FEATURES, FEATURES.lens),
+      other_lengths=[[9, 3, 6]])
+def unfold_along_one_axis(w, x):
+    """Sliding blocks along time, flattened into the channels (ConvBERT's span-based convolution:
+    ``unfold`` of (batch, channels, time, 1) with blocks (k, 1), padded to keep the length); strided
+    blocks along the last axis, and folded back by ``nn.Fold``."""
+    torch = torch_of(w)
+    channels_first = x.transpose(1, 2)
+    spans = torch.nn.functional.unfold(channels_first.unsqueeze(-1), kernel_size=[3, 1], padding=[1, 0])
+    mixed = spans.transpose(1, 2).reshape(x.shape[0], -1, 5, 3).softmax(-1).sum(-1)
+    blocks = torch.nn.Unfold(kernel_size=(1, 2), stride=(1, 2))(channels_first[:, :, None, :6])
+    return mixed * x, torch.nn.Fold((1, 6), (1, 2), stride=(1, 2))(blocks)[:, :, 0] - channels_first[:, :, :6]
+
+
+@refused("unfold is supported along one spatial axis only", on=FEATURES)
+def unfold_two_axes(w, x):
+    return torch_of(w).nn.functional.unfold(x[:, None], kernel_size=2)
