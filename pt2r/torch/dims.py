@@ -56,6 +56,13 @@ def build(form: Form) -> Dim | None:
     return _build(form)
 
 
+def no_shorter(a: Dim, b: Dim) -> bool:
+    """Whether dim ``a`` is at least as long as ``b`` for every length of their root dims (each at least
+    1), as far as their linear forms show (``2 t - 1`` against ``t``)."""
+    terms, const = _sum([_linear(a), _linear(b)], [1, -1])
+    return all(c >= 0 for c in terms.values()) and sum(terms.values()) + const >= 0
+
+
 def _op(dim: Dim) -> Any:
     return dim.get_same_base().derived_from_op
 

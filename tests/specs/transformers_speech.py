@@ -70,3 +70,14 @@ def wav2vec2_bert(wrapped_import, inputs):
         left_max_position_embeddings=8, right_max_position_embeddings=4, hidden_dropout=0.0, attention_dropout=0.0,
         activation_dropout=0.0, feat_proj_dropout=0.0, layerdrop=0.0, mask_time_prob=0.0, attn_implementation="eager")
     return transformers.Wav2Vec2BertModel(config).eval()(inputs).last_hidden_state
+
+
+def parakeet_encoder(wrapped_import, inputs):
+    """NVIDIA's FastConformer (Parakeet): 2-d conv subsampling by 4, relative positions from
+    ``arange(t - 1, -t, -1)`` through a sinusoid, the pad-and-view relative shift, Conformer conv modules."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.ParakeetEncoderConfig(
+        hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64, num_mel_bins=MELS,
+        subsampling_conv_channels=8, subsampling_factor=4, conv_kernel_size=5, dropout=0.0, dropout_positions=0.0,
+        layerdrop=0.0, activation_dropout=0.0, attention_dropout=0.0, attn_implementation="eager")
+    return transformers.ParakeetEncoder(config).eval()(inputs).last_hidden_state

@@ -26,7 +26,7 @@ from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._size import SizeExpr, SizeValue, form_of
 from pt2r.torch._tensor import Tensor
-from pt2r.torch.dims import canonical, canonical_in, same_size
+from pt2r.torch.dims import canonical, canonical_in, no_shorter, same_size
 from pt2r.torch.values import static_dims
 
 
@@ -750,8 +750,9 @@ def _slice_to_length(x: Tensor, axis: int, item: slice, step: int) -> Tensor:
     start = int(start)
     if m <= start:
         raise UnsupportedOpError("slices with no elements are not supported")
-    ctx().note_dynamic_branch(f"slice {item} of {d.description} to the length of {stop.dim.description} "
-                              f"assumes that is no longer (at most {n} as recorded)")
+    if not no_shorter(d, stop.dim):
+        ctx().note_dynamic_branch(f"slice {item} of {d.description} to the length of {stop.dim.description} "
+                                  f"assumes that is no longer (at most {n} as recorded)")
     out_dim = stop.dim.sub_left(start) if start else stop.dim
     if step != 1:
         out_dim = out_dim.ceildiv_right(step)

@@ -76,6 +76,9 @@ def _split_dims(d: Dim, sizes: list[int], hints: list[Any]) -> list[Dim]:
         return list(op_.inputs)  # undoing a merge: the original dims again
     if d.dimension is not None:
         return [new_dim(n, f"split{i}") for i, n in enumerate(sizes)]
+    rest = _rest_of_product(d, sizes, hints)
+    if rest is not None:
+        return rest
     dynamic = [i for i, h in enumerate(hints) if isinstance(h, Dim) and h.dimension is None]
     if len(dynamic) > 1 and all(isinstance(h, Dim) for h in hints):
         return list(hints)  # every size given by a dim (``x.view(b, t2, t1)``, a relative shift): their padded sizes
@@ -88,6 +91,24 @@ def _split_dims(d: Dim, sizes: list[int], hints: list[Any]) -> list[Dim]:
     static = functools.reduce(operator.mul, [n for i, n in enumerate(sizes) if i != k], 1)
     rest = hints[k] if isinstance(hints[k], Dim) else (d // static if static != 1 else d)
     return [rest if i == k else new_dim(n, f"split{i}") for i, n in enumerate(sizes)]
+
+
+def _rest_of_product(d: Dim, sizes: list[int], hints: list[Any]) -> list[Dim] | None:
+    """Where ``d`` is a product of dims and the split names some of them and a -1 (``x.view(b, h, -1, t)``
+    of (t, 2t) merged, a relative shift): the -1 is the product of the other factors."""
+    op_ = d.derived_from_op
+    rest = [i for i, h in enumerate(hints) if isinstance(h, str)]
+    if op_ is None or op_.kind != "mul" or len(rest) != 1:
+        return None
+    factors = list(op_.inputs)
+    for i, h in enumerate(hints):
+        if i != rest[0]:
+            if not isinstance(h, Dim) or h not in factors:
+                return None
+            factors.remove(h)
+    if not factors or functools.reduce(operator.mul, [dim_value(f) for f in factors], 1) != sizes[rest[0]]:
+        return None
+    return [functools.reduce(operator.mul, factors) if i == rest[0] else h for i, h in enumerate(hints)]
 
 
 # -- views -------------------------------------------------------------------------

@@ -542,3 +542,18 @@ def causal_mask_from_a_buffer(w, x):
 
     attention = Attention()
     return attention(attention(x))
+
+
+@case(["Tensor.view", "torch.arange", "torch.nn.functional.pad"], on=(BM, BM.lens), other_lengths=[[11, 6, 9]])
+def relative_shift_of_arange_positions(w, x):
+    """Transformer-XL's relative shift (FastConformer's): scores over the 2t - 1 positions of
+    ``arange(t - 1, -t, -1)``, padded by one, viewed as (2t, t) (the -1 of a product of two lengths), cut
+    and viewed back, then cut to t."""
+    torch = torch_of(w)
+    t = x.shape[1]
+    positions = torch.arange(t - 1, -t, -1).float()
+    table = torch.einsum("p,f->pf", positions, torch.ones(5)) * 0.1
+    scores = (x @ table.transpose(0, 1))[:, None]  # (batch, 1, t, 2t - 1)
+    b, h, q, p = scores.shape
+    shifted = torch.nn.functional.pad(scores, (1, 0)).view(b, h, -1, q)[:, :, 1:].view(b, h, q, p)
+    return shifted[..., :t][:, 0]
