@@ -199,44 +199,15 @@ def _fftn(kind: str, input: Tensor, s: Any, dim: Any, norm: Any, default: Any = 
     return input
 
 
-@op("torch.fft.fftn")
-def fftn(input: Tensor, s: Any = None, dim: Any = None, norm: str | None = None) -> Tensor:  # noqa: A002
-    return _fftn("fft", input, s, dim, norm)
+def _fftn_op(kind: str, default: Any) -> Callable[..., Tensor]:
+    def transform(input: Tensor, s: Any = None, dim: Any = default, norm: str | None = None) -> Tensor:  # noqa: A002
+        return _fftn(kind, input, s, dim, norm, default)
+    return transform
 
 
-@op("torch.fft.ifftn")
-def ifftn(input: Tensor, s: Any = None, dim: Any = None, norm: str | None = None) -> Tensor:  # noqa: A002
-    return _fftn("ifft", input, s, dim, norm)
-
-
-@op("torch.fft.rfftn")
-def rfftn(input: Tensor, s: Any = None, dim: Any = None, norm: str | None = None) -> Tensor:  # noqa: A002
-    return _fftn("rfft", input, s, dim, norm)
-
-
-@op("torch.fft.irfftn")
-def irfftn(input: Tensor, s: Any = None, dim: Any = None, norm: str | None = None) -> Tensor:  # noqa: A002
-    return _fftn("irfft", input, s, dim, norm)
-
-
-@op("torch.fft.fft2")
-def fft2(input: Tensor, s: Any = None, dim: Any = (-2, -1), norm: str | None = None) -> Tensor:  # noqa: A002
-    return _fftn("fft", input, s, dim, norm, default=(-2, -1))
-
-
-@op("torch.fft.ifft2")
-def ifft2(input: Tensor, s: Any = None, dim: Any = (-2, -1), norm: str | None = None) -> Tensor:  # noqa: A002
-    return _fftn("ifft", input, s, dim, norm, default=(-2, -1))
-
-
-@op("torch.fft.rfft2")
-def rfft2(input: Tensor, s: Any = None, dim: Any = (-2, -1), norm: str | None = None) -> Tensor:  # noqa: A002
-    return _fftn("rfft", input, s, dim, norm, default=(-2, -1))
-
-
-@op("torch.fft.irfft2")
-def irfft2(input: Tensor, s: Any = None, dim: Any = (-2, -1), norm: str | None = None) -> Tensor:  # noqa: A002
-    return _fftn("irfft", input, s, dim, norm, default=(-2, -1))
+for _kind in ("fft", "ifft", "rfft", "irfft"):  # torch.fft.fftn, ..., and the 2-d ones (over the last two axes)
+    op(f"torch.fft.{_kind}n")(_fftn_op(_kind, None))
+    op(f"torch.fft.{_kind}2")(_fftn_op(_kind, (-2, -1)))
 
 
 # -- windows ----------------------------------------------------------------------------
