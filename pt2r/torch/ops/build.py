@@ -808,8 +808,6 @@ def slice_axis(x: Tensor, axis: int, item: slice) -> Tensor:
             return x
         if d.is_batch_dim():
             raise UnsupportedOpError("slicing the batch axis is not supported")
-        if length == 0:
-            raise UnsupportedOpError("slices with no elements are not supported")
         out_dim = new_dim(length, "slice")
         return make({"class": "slice", "from": x, "axis": d, "slice_start": start, "slice_end": stop,
                      "slice_step": step, "out_dim": out_dim}, [*x.dims[:axis], out_dim, *x.dims[axis + 1:]],

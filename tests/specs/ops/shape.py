@@ -569,3 +569,12 @@ def at_least(w, x):
     frames = x.sum(-1)  # (b, t): atleast_3d adds the last axis
     return x + torch.atleast_1d(total) + torch.atleast_2d(total) + torch.atleast_3d(frames) + \
         torch.atleast_3d(x[:, 0, 0].sum())
+
+
+@case(["Tensor.__getitem__", "torch.cat"], on=(BM, BM.lens), other_lengths=[[11, 6]])
+def empty_slice_in_cat(w, x):
+    """Partial rotary code with every feature rotated (Moonshine): the part passed through, ``q[..., d:]``,
+    has no elements, and ``cat`` takes it as torch does."""
+    torch = torch_of(w)
+    rotated, passed = x[..., :5], x[..., 5:]
+    return torch.cat([rotated.flip(-1) * 2, passed], dim=-1) + passed.sum(-1, keepdim=True)
