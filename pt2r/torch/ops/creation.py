@@ -88,7 +88,7 @@ def _filled_square(sizes: Sequence[int], dims: list, value: Any, dtype: _dtype.d
     sources, out = [base], []
     for i, d in enumerate(dims):
         if i in first:
-            out.append(d)
+            out.append(base.dims[first.index(i)])  # (its static dims are the base's own)
             continue
         twin = fresh_dim(d)
         lengths = filled([sizes[i]], 0, _dtype.int32)
@@ -97,7 +97,9 @@ def _filled_square(sizes: Sequence[int], dims: list, value: Any, dtype: _dtype.d
     shape = "tf.shape(source(0))"  # the sources come aligned to the output's axes: broadcast base over all
     for k in range(1, len(sources)):
         shape = f"tf.broadcast_dynamic_shape({shape}, tf.shape(source({k})))"
-    return eval_layer(f"tf.broadcast_to(source(0), {shape})", sources, out, dtype, raw_dims=out)
+    static = [None if d.is_batch_dim() else d.dimension for d in out]  # (lost in broadcasting: a static 1)
+    return eval_layer(f"tf.ensure_shape(tf.broadcast_to(source(0), {shape}), {static})", sources, out, dtype,
+                      raw_dims=out)
 
 
 def _fill_dtype(value: Any, dtype: _dtype.dtype | None) -> _dtype.dtype:

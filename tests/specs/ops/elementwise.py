@@ -766,6 +766,15 @@ def square_masks(w, x):  # torch.ones(t, t) / torch.full((t, t), -inf): one dyna
     return scores.masked_fill(future, -1e9).softmax(-1) + (scores + bias).softmax(-1)
 
 
+@case(["Tensor.add", "torch.zeros"], on=(DEFAULT, CHANNELS_FIRST.lens), other_lengths=[[7] * 3, [16] * 3])
+def square_behind_static_axes(w, x):
+    """T5's position bias of a layer without relative attention: ``torch.zeros((1, heads, t, t))``."""
+    torch = torch_of(w)
+    t = x.shape[2]
+    scores = torch.einsum("bft,bfs->bts", x, x)[:, None]
+    return (scores + torch.zeros((1, 3, t, t), dtype=x.dtype)).softmax(-1).sum(1)
+
+
 # -- sizes and lengths as values: they stay the dim they come from (input (batch, 5, time)) -----------
 
 
