@@ -117,3 +117,14 @@ def test_module_state_lookups_answer_as_torch():
 
     with pytest.raises(AttributeError, match="cannot assign module before Module.__init__"):
         TooEarly()
+
+
+def test_assigning_data_takes_the_shape_of_parameters_only():
+    """``p.data = t`` (transformers re-pads a tied output layer's bias at init): a parameter takes the new
+    shape and dtype (its value at a call comes from the trace); other uses are refused by name."""
+    linear = drop_in.nn.Linear(3, 4)
+    linear.bias.data = linear.bias.data
+    linear.weight.data = drop_in.nn.Linear(5, 4).weight.data
+    assert tuple(linear.weight.shape) == (4, 5) and tuple(linear.bias.shape) == (4,)
+    with pytest.raises(UnsupportedOpError, match="assigning .data"):
+        linear.bias.data = 1.0

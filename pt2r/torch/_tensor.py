@@ -33,6 +33,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from pt2r.errors import UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._size import Size, SizeValue
 
@@ -183,6 +184,18 @@ class Tensor:
     @property
     def data(self) -> Tensor:
         return self
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        """``p.data = t`` gives a parameter or buffer new contents (transformers re-pads a tied output
+        layer's bias so at init): its value at a call comes from the trace, so it takes the new shape and
+        dtype only. A tensor computed in the net cannot take it."""
+        if value is self:
+            return
+        if self._layer is not None or not isinstance(value, Tensor) or any(
+                d.dimension is None or d.is_batch_dim() for d in value.dims):
+            raise UnsupportedOpError("assigning .data is supported for parameters and buffers only, of a static shape")
+        self.dims, self.dtype = value.dims, value.dtype
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         self.requires_grad = requires_grad

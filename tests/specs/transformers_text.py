@@ -65,12 +65,15 @@ def bert(wrapped_import, inputs):
     return transformers.BertModel(config).eval()(inputs).last_hidden_state
 
 
-def t5_encoder(wrapped_import, inputs):
-    """Relative position buckets (a log-spaced bucketing of key minus query positions) shared by the layers."""
+def t5(wrapped_import, inputs):
+    """The encoder-decoder (the decoder fed the same ids): relative position buckets (a log-spaced bucketing
+    of key minus query positions) shared by the layers, cross-attention with a zero position bias
+    (``torch.zeros((1, heads, t, t_enc))``)."""
     transformers = _transformers(wrapped_import)
     config = transformers.T5Config(vocab_size=VOCAB, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
-                                   dropout_rate=0.0, relative_attention_num_buckets=8, attn_implementation="eager")
-    return transformers.T5EncoderModel(config).eval()(inputs).last_hidden_state
+                                   dropout_rate=0.0, relative_attention_num_buckets=8, decoder_start_token_id=0,
+                                   attn_implementation="eager")
+    return transformers.T5Model(config).eval()(input_ids=inputs, decoder_input_ids=inputs).last_hidden_state
 
 
 def deberta_v2(wrapped_import, inputs):
