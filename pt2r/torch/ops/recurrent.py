@@ -41,7 +41,7 @@ from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.torch import _dtype
 from pt2r.torch._tensor import Parameter, Tensor
 from pt2r.torch.nn.module import Module
-from pt2r.torch.ops.build import LayerRef, ctx, enter_as, eval_layer, make, unify
+from pt2r.torch.ops.build import LayerRef, aux_name, ctx, enter_as, eval_layer, make, unify
 from pt2r.torch.ops.registry import module
 from pt2r.torch.values import static_dims
 
@@ -246,7 +246,7 @@ def _lengths(time: Dim, x: Tensor) -> Tensor:
     memo = ctx().memo("recurrent.lengths")
     if time not in memo:
         memo[time] = make({"class": "length", "from": x, "axis": time}, [x.dims[0 if x.dims[1] == time else 1]],
-                          dtype=_dtype.int32, name=f"{time.description}.lengths")
+                          dtype=_dtype.int32, name=aux_name("lengths"))  # (a dim's description may hold a "/")
     return memo[time]
 
 
@@ -260,12 +260,12 @@ def _last_frame(time: Dim, x: Tensor, packed: bool) -> Tensor:
             end, dims = lengths, [batch]
         else:
             end = make({"class": "reduce", "mode": "max", "from": lengths, "axis": batch}, [], dtype=_dtype.int32,
-                       name=f"{time.description}.padded_length")
+                       name=aux_name("padded_length"))
             dims = []
         one = make({"class": "constant", "value": 1, "dtype": "int32"}, [], dtype=_dtype.int32,
-                   name=f"{time.description}.one")
+                   name=aux_name("one"))
         memo[(time, packed)] = make({"class": "combine", "kind": "sub", "from": [end, one]}, dims, dtype=_dtype.int32,
-                                    name=f"{time.description}.last_frame" + ("" if packed else "_padded"))
+                                    name=aux_name("last_frame" + ("" if packed else "_padded")))
     return memo[(time, packed)]
 
 

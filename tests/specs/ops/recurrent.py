@@ -337,3 +337,16 @@ def lstm_over_long_static_axis(w, x):
 @refused("LSTM on 2-d input is not supported", on=BM)
 def lstm_unbatched(w, x):
     return _nn(w).LSTM(5, 8)(x.mean(0))
+
+
+@case(["torch.nn.LSTM"], on=(BM.lens,), other_lengths=[[15, 9]])
+def lstm_after_conv_subsampling(w, x):
+    """An acoustic model's front: 2-d convs subsampling time by 4, then an LSTM over the subsampled
+    time (a dim whose description holds a "/", ``⌈(t - 2) / 2⌉``, and no layer name may)."""
+    torch = torch_of(w)
+    convs = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3, stride=(2, 1)), torch.nn.ReLU(),
+                                torch.nn.Conv2d(2, 2, 3, stride=(2, 1)), torch.nn.ReLU())
+    h = convs(x[:, None])  # (batch, 2, time', 1)
+    b, c, t, f = h.shape
+    out, (last, _) = _nn(w).LSTM(c * f, 6, batch_first=True)(h.transpose(1, 2).reshape(b, t, c * f))
+    return out + last[0][:, None]
