@@ -9,10 +9,40 @@ it stay dynamic. Static sizes are plain ints.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 
-class SizeValue(int):
+class _Untracked:
+    """Arithmetic on sizes that RETURNN has no dim for (``t % block``, ``t / 2``): the plain result, the net
+    tied to the recorded length where the model's code does it, which the report says."""
+
+    def __mod__(self, other):
+        return _untracked(self, "%", int.__mod__(int(self), other), sys._getframe(1))
+
+    def __rmod__(self, other):
+        return _untracked(self, "%", int.__rmod__(int(self), other), sys._getframe(1))
+
+    def __truediv__(self, other):
+        return _untracked(self, "/", int.__truediv__(int(self), other), sys._getframe(1))
+
+    def __rtruediv__(self, other):
+        return _untracked(self, "/", int.__rtruediv__(int(self), other), sys._getframe(1))
+
+
+def _untracked(size: Any, operator: str, value: Any, frame: Any) -> Any:
+    from pt2r.torch import backend
+    context = backend.active()
+    if value is not NotImplemented and context is not None and not backend.is_internal_frame(frame):
+        file, line = backend.source_of(frame) or ("?", 0)
+        what = size.dim.description if isinstance(size, SizeValue) else " and ".join(
+            atom.description for atom in size.form[0])
+        context.note_dynamic_branch(f"{file}:{line} computes {operator} of the length of {what} as the recorded "
+                                    f"{int(size)}, which the net keeps")
+    return value
+
+
+class SizeValue(_Untracked, int):
     """An int seen at record time, standing for a dynamic RETURNN dim."""
 
     dim: Any
@@ -74,7 +104,9 @@ class SizeValue(int):
         return self._combine(other, int.__floordiv__, lambda a, b: a // b)
 
 
-class SizeExpr(int):
+
+
+class SizeExpr(_Untracked, int):
     """An int seen at record time that is a sum of dynamic sizes but no size itself (``c + 1 - t``, a
     position counted back from a center): RETURNN has no dim for it. Slices take it as a position
     computed at run time (`pt2r.torch.ops.shape`); anywhere else it is the int it was recorded as."""

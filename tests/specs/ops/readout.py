@@ -37,3 +37,11 @@ def loop_over_the_length(w, x):
         state = 0.5 * state + x[:, i]
         out[:, i] = state
     return out
+
+
+@case(["torch.nn.functional.pad"], on=(BM,))
+def size_arithmetic_without_a_dim(w, x):
+    """Padding to a whole number of blocks by ``-t % 4`` (LongT5's blocks, EnCodec's frames): RETURNN has no
+    dim for a remainder, so it stays the recorded int, which the report says (test_ops_readout.py)."""
+    torch = torch_of(w)
+    return torch.nn.functional.pad(x, (0, 0, 0, -x.shape[1] % 4)) * (x.shape[1] / 2)
