@@ -17,9 +17,9 @@ from roundtrip import TESTS, assert_converts, assert_exported_follows
 SPEC_FILE = os.path.join(TESTS, "specs", "transformers_family.py")
 INPUT_SPEC = {"shape": (None,), "feature_dim_axis": None, "dtype": "float32"}
 MODELS = ["wavlm", "hubert", "data2vec_audio", "conformer_rotary", "conformer_relative", "sew", "sew_d",
-          "wav2vec2_for_ctc"]
+          "wav2vec2_for_ctc", "wavlm_xvector", "moonshine_encoder"]
 #: their exported nets also run on a batch of two other lengths
-OTHER_LENGTHS = ["wavlm", "conformer_relative", "sew", "sew_d"]
+OTHER_LENGTHS = ["wavlm", "conformer_relative", "sew", "sew_d", "wavlm_xvector", "moonshine_encoder"]
 
 
 def audio(*shape, seed=0):

@@ -1,5 +1,5 @@
 """Hugging Face speech models on mel features (unmodified third-party code) convert end to end: two
-HiFi-GAN vocoders and four speech encoders (tests/specs/transformers_speech.py), each recorded and
+HiFi-GAN vocoders and five speech encoders (tests/specs/transformers_speech.py), each recorded and
 replayed in this process with every call checked. The exported nets of those that take any length also
 run on a batch of two other lengths, compared with PyTorch on the same padded batch."""
 
@@ -14,7 +14,7 @@ SPEC_FILE = os.path.join(TESTS, "specs", "transformers_speech.py")
 
 
 @pytest.mark.parametrize("func", ["speecht5_hifigan", "fastspeech2_hifigan", "speech2text_encoder", "wav2vec2_bert",
-                                  "parakeet_encoder"])
+                                  "parakeet_encoder", "seamless_m4t_speech_encoder"])
 def test_converts_and_follows_other_lengths(func, tmp_path):
     spec = load_spec(f"{SPEC_FILE}:{func}")
     speech = spec.module

@@ -15,7 +15,7 @@ from pt2r.spec import load_spec
 from roundtrip import TESTS, assert_converts, assert_exported_follows, convert
 
 SPEC_FILE = os.path.join(TESTS, "specs", "transformers_text.py")
-MODELS = ["gpt2", "llama", "opt", "bert", "t5", "deberta_v2", "xlnet", "gpt_neo", "fnet"]
+MODELS = ["gpt2", "llama", "opt", "bert", "t5", "deberta_v2", "xlnet", "gpt_neo", "fnet", "gemma2", "bart", "ctrl"]
 
 
 @pytest.mark.parametrize("func", MODELS)

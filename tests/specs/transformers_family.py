@@ -87,3 +87,23 @@ def wav2vec2_for_ctc(wrapped_import, inputs):
     transformers = _transformers(wrapped_import)
     config = transformers.Wav2Vec2Config(**SMALL, vocab_size=20)
     return transformers.Wav2Vec2ForCTC(config).eval()(inputs).logits
+
+
+def wavlm_xvector(wrapped_import, inputs):
+    """A speaker embedding: the weighted layer sum, a TDNN (``F.conv1d`` with a linear layer's weight viewed as
+    a filter), statistics pooling (mean and standard deviation over time)."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.WavLMConfig(**SMALL, tdnn_dim=(16, 16), tdnn_kernel=(3, 1), tdnn_dilation=(1, 1),
+                                      xvector_output_dim=8)
+    return transformers.WavLMForXVector(config).eval()(inputs).embeddings
+
+
+def moonshine_encoder(wrapped_import, inputs):
+    """Moonshine's encoder on raw audio: strided convs with GroupNorm, then rotary attention with every
+    feature rotated (the part passed through has no elements)."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.MoonshineConfig(
+        vocab_size=30, hidden_size=32, intermediate_size=64, encoder_num_hidden_layers=2, decoder_num_hidden_layers=1,
+        encoder_num_attention_heads=4, decoder_num_attention_heads=4, encoder_num_key_value_heads=4,
+        decoder_num_key_value_heads=4, max_position_embeddings=512, attn_implementation="eager")
+    return transformers.MoonshineModel(config).eval().encoder(inputs).last_hidden_state

@@ -81,3 +81,16 @@ def parakeet_encoder(wrapped_import, inputs):
         subsampling_conv_channels=8, subsampling_factor=4, conv_kernel_size=5, dropout=0.0, dropout_positions=0.0,
         layerdrop=0.0, activation_dropout=0.0, attention_dropout=0.0, attn_implementation="eager")
     return transformers.ParakeetEncoder(config).eval()(inputs).last_hidden_state
+
+
+def seamless_m4t_speech_encoder(wrapped_import, inputs):
+    """SeamlessM4T's speech encoder: a Conformer (relative-key positions) and a strided-conv adaptor."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.SeamlessM4TConfig(
+        hidden_size=32, speech_encoder_layers=2, speech_encoder_attention_heads=4, speech_encoder_intermediate_size=64,
+        feature_projection_input_dim=MELS, adaptor_kernel_size=3, adaptor_stride=2, num_adapter_layers=1,
+        speech_encoder_dropout=0.0, dropout=0.0, attention_dropout=0.0, activation_dropout=0.0,
+        speech_encoder_layerdrop=0.0, encoder_layers=1, decoder_layers=1, encoder_attention_heads=4,
+        decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64, vocab_size=50, t2u_vocab_size=50,
+        unit_hifi_gan_vocab_size=50, attn_implementation="eager")
+    return transformers.SeamlessM4TModel(config).speech_encoder.eval()(inputs).last_hidden_state

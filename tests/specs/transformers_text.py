@@ -130,3 +130,32 @@ def rwkv(wrapped_import, inputs):
     config = transformers.RwkvConfig(vocab_size=VOCAB, hidden_size=16, num_hidden_layers=2, attention_hidden_size=16,
                                      intermediate_size=32, context_length=64)
     return transformers.RwkvForCausalLM(config).eval()(inputs, use_cache=False).logits
+
+
+def gemma2(wrapped_import, inputs):
+    """Alternating sliding-window and global layers, logit soft-capping, grouped-query attention."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.Gemma2Config(vocab_size=VOCAB, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                       num_attention_heads=4, num_key_value_heads=2, head_dim=8, sliding_window=4,
+                                       max_position_embeddings=64, attn_implementation="eager")
+    return transformers.Gemma2ForCausalLM(config).eval()(inputs).logits
+
+
+def bart(wrapped_import, inputs):
+    """The encoder-decoder, its decoder fed the ids shifted right (``shift_tokens_right``), learned
+    positions offset by 2."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.BartConfig(vocab_size=VOCAB, d_model=32, encoder_layers=2, decoder_layers=2,
+                                     encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=64,
+                                     decoder_ffn_dim=64, max_position_embeddings=64, dropout=0.0, attention_dropout=0.0,
+                                     attn_implementation="eager")
+    return transformers.BartModel(config).eval()(inputs).last_hidden_state
+
+
+def ctrl(wrapped_import, inputs):
+    """Sinusoid positions, an output layer tied to the embedding with a bias of its own (which
+    transformers re-pads through ``bias.data = ...`` at init)."""
+    transformers = _transformers(wrapped_import)
+    config = transformers.CTRLConfig(vocab_size=VOCAB, n_embd=32, n_layer=2, n_head=4, dff=64, n_positions=64,
+                                     resid_pdrop=0.0, embd_pdrop=0.0)
+    return transformers.CTRLLMHeadModel(config).eval()(inputs).logits
