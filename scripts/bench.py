@@ -5,7 +5,7 @@
 check), record and replay wall time and peak memory (each phase in its own process, as `convert` runs them;
 the replay's beside the memory that importing TensorFlow and RETURNN alone takes), the plain PyTorch forward
 time, trace size against its unique tensor bytes, and the converted net's forward time in a TF session
-against PyTorch's on the same input (medians of several runs, measured in this run).
+against PyTorch's on the same input (medians of runs taken in turn; the ratio the median of paired ratios).
 
 ``scripts/bench wav2vec2 [base|large ...]`` converts Hugging Face's ``Wav2Vec2Model`` at its real sizes
 (random weights; spec module ``pt2r.examples.wav2vec2``) on 5 s of 16 kHz audio and prints the same
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC = "pt2r.examples.mb_melgan:model_func"
-RUNS = 21  # forward runs are short: enough of them for a steady median on a busy machine
+RUNS = 41  # forward runs are short: enough of them for a steady median on a busy machine
 CONVERT_RUNS = 3  # whole conversions, for their median (the first one after a code change also compiles bytecode)
 
 # Runs a pt2r command in this interpreter and reports its peak memory (resident set, KiB). For
@@ -319,6 +319,12 @@ def forward_times(workers: list[list[str]], env: dict) -> list[list[float]]:
             proc.wait()
 
 
+def paired_ratio(torch_times: list[float], tf_times: list[float]) -> float:
+    """The median of each converted run's time over the PyTorch run just before it: the runs taken in turn
+    see the same moment of a shared machine, so this ratio holds where the medians of either drift."""
+    return statistics.median(tf / pt for pt, tf in zip(torch_times, tf_times))
+
+
 def mib(kib: int | None) -> str:
     return f"{kib / 1024:.0f} MiB" if kib else "?"
 
@@ -354,7 +360,7 @@ def bench(frames: int, folder: str, checkpoint: str, env: dict) -> dict:
         "replay_s": replay_s, "replay_peak": replay_peak,
         "trace_bytes": trace_bytes, "unique_bytes": unique,
         "plain_model_func_s": timing["reference_seconds"], "torch_forward_s": torch_fwd,
-        "returnn_forward_s": tf_fwd, "forward_ratio": tf_fwd / torch_fwd,
+        "returnn_forward_s": tf_fwd, "forward_ratio": paired_ratio(torch_times, tf_times),
     }
 
 
@@ -366,7 +372,8 @@ def main_mb_melgan(frame_counts: list[int]) -> None:
     mb_melgan.make_checkpoint(checkpoint, seed=0)
     env = {**os.environ, mb_melgan.CHECKPOINT_ENV: checkpoint, "TF_CPP_MIN_LOG_LEVEL": "3"}
     print(f"MB-MelGAN (parallel-wavegan 0.6.1, v2 settings, channels 384), {os.cpu_count()} cores; "
-          f"forward times: medians of {RUNS} warm runs taken in turn, each framework with its default threads")
+          f"forward times: medians of {RUNS} warm runs taken in turn, each framework with its default threads; "
+          f"the ratio: the median of the {RUNS} paired ratios")
     _, import_peak, _ = run([sys.executable, "-c", IMPORT_FLOOR], env)
     for frames in frame_counts or [80, 800]:
         r = bench(frames, folder, checkpoint, env)
@@ -495,7 +502,7 @@ def bench_wav2vec2(size: str, folder: str, env: dict, floors: dict) -> dict:
         torch_times, tf_times = forward_times([[py, "-c", W2V_TORCH_FORWARD, size, inputs],
                                                [py, "-c", TF_FORWARD, out, inputs]], env)
         r["torch_forward_s"], r["returnn_forward_s"] = statistics.median(torch_times), statistics.median(tf_times)
-        r["forward_ratio"] = r["returnn_forward_s"] / r["torch_forward_s"]
+        r["forward_ratio"] = paired_ratio(torch_times, tf_times)
         print(f"  forward: PyTorch {r['torch_forward_s'] * 1000:.0f} ms, converted RETURNN net "
               f"{r['returnn_forward_s'] * 1000:.0f} ms: {r['forward_ratio']:.2f}x PyTorch's")
     return r
@@ -563,7 +570,8 @@ def main_wav2vec2(sizes: list[str]) -> None:
     print(f"wav2vec 2.0 (transformers {transformers.__version__} Wav2Vec2Model, random weights, eager attention, "
           f"dropouts 0), {os.cpu_count()} cores; each phase in its own process, figures from one run each "
           f"(convert: 1 run, not a median); forward times: medians of {RUNS} warm runs taken in turn, each "
-          f"framework with its default threads. The machine is shared: figures are indicative.")
+          f"framework with its default threads, the ratio the median of the paired ratios. The machine is shared: "
+          f"figures are indicative.")
     floors = {"tf": run([sys.executable, "-c", IMPORT_FLOOR], env)[1],
               "torch": run([sys.executable, "-c", TORCH_IMPORT_FLOOR], env)[1]}
     results = [bench_wav2vec2(size, folder, env, floors) for size in sizes or list(W2V_SIZES)]
