@@ -101,6 +101,9 @@ def test_module_state_lookups_answer_as_torch():
     assert isinstance(block[0], drop_in.nn.Identity) and block._get_name() == "Sequential"
     with pytest.raises(RuntimeError, match="should never be called"):
         block.get_extra_state()
+    tied = drop_in.nn.Sequential(block[1], block[1])
+    assert [n for n, _ in tied.named_parameters(remove_duplicate=False)] == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    assert [n for n, _ in tied.named_parameters()] == ["0.weight", "0.bias"]
     block.register_full_backward_hook(lambda *args: None).remove()
     block._register_load_state_dict_pre_hook(lambda *args: None).remove()  # (Mamba registers one)
 

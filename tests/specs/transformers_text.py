@@ -66,14 +66,15 @@ def bert(wrapped_import, inputs):
 
 
 def t5(wrapped_import, inputs):
-    """The encoder-decoder (the decoder fed the same ids): relative position buckets (a log-spaced bucketing
-    of key minus query positions) shared by the layers, cross-attention with a zero position bias
+    """The encoder-decoder with its LM head, trained on the ids as labels (the decoder fed them shifted
+    right, the loss a cross-entropy over them): relative position buckets (a log-spaced bucketing of key
+    minus query positions) shared by the layers, cross-attention with a zero position bias
     (``torch.zeros((1, heads, t, t_enc))``)."""
     transformers = _transformers(wrapped_import)
     config = transformers.T5Config(vocab_size=VOCAB, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
                                    dropout_rate=0.0, relative_attention_num_buckets=8, decoder_start_token_id=0,
-                                   attn_implementation="eager")
-    return transformers.T5Model(config).eval()(input_ids=inputs, decoder_input_ids=inputs).last_hidden_state
+                                   pad_token_id=0, attn_implementation="eager")
+    return transformers.T5ForConditionalGeneration(config).eval()(input_ids=inputs, labels=inputs).logits
 
 
 def deberta_v2(wrapped_import, inputs):

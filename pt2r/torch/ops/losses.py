@@ -253,6 +253,9 @@ def _pick(logp: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int
         raise ModelError(f"{what}: expected a class index target of an integer dtype, got {target.dtype}")
     classes = logp.dims[class_axis]
     target = _lined_up(logp, target, class_axis, what)
+    if target.layer.output.sparse:  # the model's input ids as labels (T5's labels): dense, as torch has them
+        target = make({"class": "reinterpret_data", "from": target, "set_sparse": False}, target.dims,
+                      dtype=target.dtype, name=aux_name("dense"))
     weight = _class_weight(weight, classes, what)
     dims = list(target.dims)
     dtype = logp.dtype
