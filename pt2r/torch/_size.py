@@ -104,8 +104,6 @@ class SizeValue(_Untracked, int):
         return self._combine(other, int.__floordiv__, lambda a, b: a // b)
 
 
-
-
 class SizeExpr(_Untracked, int):
     """An int seen at record time that is a sum of dynamic sizes but no size itself (``c + 1 - t``, a
     position counted back from a center): RETURNN has no dim for it. Slices take it as a position
