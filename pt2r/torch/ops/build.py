@@ -766,28 +766,32 @@ def _slice_at_sizes(x: Tensor, axis: int, item: slice) -> Tensor:
     """``x[:, c + 1 - t : c + t]`` on static axis ``axis``, bounds computed from dynamic sizes (a
     relative position table cut to a length, as Conformers do): the result's axis is the dim of
     ``stop - start`` (``2 t - 1``), the bounds computed at run time from the padded sizes."""
-    from pt2r.torch.dims import build
-
     n = x.dims[axis].dimension
     start, stop = 0 if item.start is None else item.start, n if item.stop is None else item.stop
     if not 0 <= int(start) < int(stop) <= n:
         raise UnsupportedOpError(f"slice {item} of an axis of size {n} (out of its bounds, or negative, as recorded) "
                                  f"is not supported")
-    (ta, ca), (tb, cb) = form_of(start), form_of(stop)
-    length = ({k: tb.get(k, 0) - ta.get(k, 0) for k in {**ta, **tb}}, cb - ca)
-    out_dim = build(length)
-    if out_dim is None:
+    length = stop - start  # size arithmetic (`pt2r.torch._size`): a size where RETURNN has a dim for it
+    if not isinstance(length, SizeValue):
         raise UnsupportedOpError(f"slice {item}: its length is no size RETURNN can express")
+    out_dim = length.dim
     x = _freeing(x, out_dim)
     ctx().dim_values.setdefault(out_dim, int(stop) - int(start))
-    atoms = list(dict.fromkeys([*ta, *tb]))
-    sizes = [size_scalar(SizeValue(dim_value(a), a)) for a in atoms]
+    sizes, code = run_time_positions([start, stop])
+    scalars = [f"tf.cast(source({1 + i}, auto_convert=False), tf.int32)" for i in range(len(sizes))]
+    return eval_index(x, axis, f"{code(start, scalars)}:{code(stop, scalars)}", out_dim, sizes)
 
-    def position(form: Any) -> str:
-        terms, const = form
-        return " + ".join([str(const)] + [f"{c} * tf.cast(source({1 + atoms.index(a)}, auto_convert=False), tf.int32)"
-                                          for a, c in terms.items()])
-    return eval_index(x, axis, f"{position(form_of(start))}:{position(form_of(stop))}", out_dim, sizes)
+
+def run_time_positions(values: Sequence[Any]) -> tuple[list[Tensor], Callable[[Any, Sequence[str]], str]]:
+    """For positions computed from dynamic sizes (`SizeValue`, `SizeExpr`, ints): a layer of the padded
+    size of each dim they are made of (`size_scalar`), and the TF code of one of them given those
+    layers' codes (``code(value, scalars)``)."""
+    atoms = list(dict.fromkeys(a for v in values for a in form_of(v)[0]))
+
+    def code(value: Any, scalars: Sequence[str]) -> str:
+        terms, const = form_of(value)
+        return " + ".join([str(const)] + [f"{c} * {scalars[atoms.index(a)]}" for a, c in terms.items()])
+    return [size_scalar(SizeValue(dim_value(a), a)) for a in atoms], code
 
 
 def slice_axis(x: Tensor, axis: int, item: slice) -> Tensor:

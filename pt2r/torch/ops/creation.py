@@ -26,11 +26,11 @@ from returnn.tensor import Dim
 from pt2r.errors import ModelError, UnsupportedOpError
 from pt2r.calls import DISPATCHED_INITIALISERS, EXTERNAL
 from pt2r.torch import _dtype
-from pt2r.torch._size import SizeExpr, SizeValue, form_of
+from pt2r.torch._size import SizeExpr, SizeValue
 from pt2r.torch._tensor import Tensor
 from pt2r.torch.ops.build import (
-    LayerRef, as_size, cast, cast_layer, combine, compute, ctx, dim_value, dims_of_sizes, drawn, eval_layer, fresh_dim,
-    insert, literal, make, new_dim, retag, scalar_dtype, size_arg, size_scalar)
+    LayerRef, as_size, cast, cast_layer, combine, compute, ctx, dims_of_sizes, drawn, eval_layer, fresh_dim,
+    insert, literal, make, new_dim, retag, run_time_positions, scalar_dtype, size_arg, size_scalar)
 from pt2r.torch.ops.registry import op
 from pt2r.torch.values import value_tensor
 
@@ -287,16 +287,11 @@ def _arange_between_sizes(start: Any, end: Any, step: Any, dtype: _dtype.dtype) 
         raise UnsupportedOpError(f"arange({start}, {end}, {step}): its length is no size RETURNN can express")
     dim = length.dim
     ctx().dim_values.setdefault(dim, max(int(length), 0))
-    ta, ca = form_of(start)
     positions = make({"class": "range_in_axis", "from": "data", "axis": dim, "dtype": "int64"}, [dim],
                      dtype=_dtype.int64)
-    atoms = list(ta)
-    sizes = [size_scalar(SizeValue(dim_value(a), a)) for a in atoms]
-
-    def values(p: str, *scalars: str) -> str:
-        first = " + ".join([str(ca)] + [f"{c} * {scalars[atoms.index(a)]}" for a, c in ta.items()])
-        return f"({p} * {step} + {first})"
-    return cast(compute(values, [positions, *sizes], [None] + [_dtype.int64] * len(sizes), _dtype.int64), dtype)
+    sizes, code = run_time_positions([start])
+    return cast(compute(lambda p, *scalars: f"({p} * {step} + {code(start, scalars)})", [positions, *sizes],
+                        [None] + [_dtype.int64] * len(sizes), _dtype.int64), dtype)
 
 
 # -- tensor from data -------------------------------------------------------------------

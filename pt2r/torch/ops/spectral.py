@@ -1,6 +1,7 @@
-"""Spectral ops: ``torch.fft`` (rfft, irfft, fft, ifft), ``torch.stft`` and its window functions,
-``torch.istft``, the parts of complex results a model takes (``abs``, ``real``, ``imag``,
-``view_as_real``) and complex tensors built from real parts (``complex``, ``polar``, ``view_as_complex``).
+"""Spectral ops: ``torch.fft`` (rfft, irfft, fft, ifft and their n-d and 2-d forms), ``torch.stft`` and
+its window functions, ``torch.istft``, the parts of complex results a model takes (``abs``, ``real``,
+``imag``, ``view_as_real``), complex tensors built from real parts (``complex``, ``polar``,
+``view_as_complex``), and ``F.fold`` / ``F.unfold`` along one axis.
 
 Torch computes these on the padded batch: an FFT over a dynamic axis is over its padded size, and
 ``stft`` with ``center=True`` reflects at the padded end. So does the net: nothing is masked.
